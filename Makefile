@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine:
+#   make book   -> .venv + install + synthetic cohort + notebooks (papermill) + _build/html
+#   make test   -> .venv + install + the test suite (includes the smoke book)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PROFILE ?= default
+# glibc's allocator returns memory too eagerly for PyTorch on CPU (bench/ measures this).
+export MALLOC_MMAP_MAX_ ?= 0
+export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
+export HF_HUB_OFFLINE := 1
+export MPLBACKEND := Agg
+
+.PHONY: setup book book-smoke test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+book: setup
+	$(VENV)/bin/glioma-grade book --profile $(PROFILE)
+
+book-smoke: setup
+	$(VENV)/bin/glioma-grade book --profile smoke
+
+test: setup
+	$(VENV)/bin/ruff check glioma_lib tests bench
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/bench_data.py
+
+clean:
+	rm -rf _build results

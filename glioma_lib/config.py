@@ -1,0 +1,82 @@
+"""Profiles: every knob of a run in one place (DESIGN.md, "Profiles")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+SEQUENCES_ALL = ("t1", "t1ce", "t2", "flair")
+#: The sequences the paper uses (plain scans; T1ce is not used).
+PAPER_SEQUENCES = ("t1", "t2", "flair")
+GRADES = ("LGG", "HGG")  # label 0, label 1: positive class = HGG
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One run's settings. ``smoke`` for CI, ``default`` for a laptop, ``paper`` for a GPU."""
+
+    name: str
+    n_lgg: int
+    n_hgg: int
+    n_slices: int
+    image_size: int
+    offline_aug: bool
+    epochs: int
+    batch_size: int
+    sequences: tuple[str, ...] = PAPER_SEQUENCES
+    backbone: str = "googlenet"
+    weights: str = "imagenet"
+    #: When ImageNet weights cannot be found: fall back to random init (recorded) or fail.
+    allow_random_init: bool = True
+    split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    kfold: int = 5
+    seed: int = 2022
+    lr_backbone: float = 1e-4
+    lr_head: float = 1e-3
+    workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+
+    def to_dict(self) -> dict:
+        """Plain-JSON view (used in manifests and captions)."""
+        return asdict(self)
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        name="smoke", n_lgg=6, n_hgg=8, n_slices=4, image_size=64,
+        offline_aug=True, epochs=2, batch_size=16, kfold=3,
+    ),
+    "default": Profile(
+        name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
+        offline_aug=True, epochs=2, batch_size=64,
+    ),
+    "paper": Profile(
+        name="paper", n_lgg=76, n_hgg=259, n_slices=20, image_size=224,
+        offline_aug=True, epochs=100, batch_size=128, allow_random_init=False,
+    ),
+}
+
+
+def get_profile(name: str, **overrides) -> Profile:
+    """The named profile, with optional field overrides (``get_profile("smoke", seed=1)``)."""
+    try:
+        profile = PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None
+    return replace(profile, **overrides) if overrides else profile
+
+
+def project_root() -> Path:
+    """The repository root (the folder holding ``glioma_lib``)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def results_root() -> Path:
+    """Where stages write: ``$GLIOMA_RESULTS`` or ``<repo>/results``."""
+    return Path(os.environ.get("GLIOMA_RESULTS", project_root() / "results"))
+
+
+def stage_dir(profile: Profile | str, stage: str) -> Path:
+    """``results/<profile>/<stage>/`` (not created)."""
+    name = profile if isinstance(profile, str) else profile.name
+    return results_root() / name / stage

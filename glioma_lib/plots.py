@@ -1,0 +1,95 @@
+"""Figures of the book (matplotlib / seaborn). Each returns the Figure it drew."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .brats import load_patient
+from .slices import normalise, tumour_window
+
+SEQ_TITLES = {"t1": "T1WI", "t1ce": "T1ce", "t2": "T2WI", "flair": "FLAIR"}
+LABEL_COLOURS = {1: "tab:red", 2: "gold", 4: "tab:cyan"}
+LABEL_NAMES = {1: "necrotic / non-enhancing core", 2: "oedema", 4: "enhancing"}
+
+
+def _axial(image: np.ndarray) -> np.ndarray:
+    """Array slice → radiological display (anterior up)."""
+    return np.rot90(image)
+
+
+def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "flair"),
+                    caption: str = "") -> plt.Figure:
+    """One row per patient: each sequence and the labelled mask at the largest-tumour slice."""
+    fig, axes = plt.subplots(len(patient_ids), len(sequences) + 1,
+                             figsize=(3 * (len(sequences) + 1), 3.1 * len(patient_ids)),
+                             squeeze=False)
+    for r, pid in enumerate(patient_ids):
+        row = cohort.set_index("patient_id").loc[pid]
+        vols = load_patient({**row.to_dict()}, sequences)
+        window = tumour_window(vols["seg"], 1)
+        z = int(window[0])
+        for c, seq in enumerate(sequences):
+            ax = axes[r, c]
+            ax.imshow(_axial(normalise(vols[seq])[..., z]), cmap="gray", vmin=0, vmax=1)
+            ax.set_title(f"{row['grade']} · {SEQ_TITLES.get(seq, seq)}", fontsize=10)
+        ax = axes[r, -1]
+        ax.imshow(_axial(normalise(vols[sequences[-1]])[..., z]), cmap="gray", vmin=0, vmax=1)
+        seg = _axial(vols["seg"][..., z])
+        for label, colour in LABEL_COLOURS.items():
+            if (seg == label).any():
+                ax.contour(seg == label, levels=[0.5], colors=colour, linewidths=1.2)
+        ax.set_title(f"mask (z = {z})", fontsize=10)
+        axes[r, 0].set_ylabel(pid, fontsize=8)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    handles = [plt.Line2D([], [], color=c, label=LABEL_NAMES[k]) for k, c in LABEL_COLOURS.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False)
+    if caption:
+        fig.suptitle(caption, fontsize=9)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97 if caption else 1))
+    return fig
+
+
+def window_strip(images: np.ndarray, masks: np.ndarray | None = None,
+                 titles=None, ncols: int = 10) -> plt.Figure:
+    """A grid of slices (``(n, H, W)``), with the tumour mask outlined when given."""
+    n = len(images)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 1.6 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(_axial(images[i]), cmap="gray", vmin=0, vmax=255)
+        if masks is not None and masks[i].any():
+            ax.contour(_axial(masks[i]), levels=[0.5], colors="tab:red", linewidths=0.8)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def intensity_histograms(arrays: dict[str, np.ndarray], labels: np.ndarray,
+                         max_pixels: int = 200_000, seed: int = 0) -> plt.Figure:
+    """Brain-pixel intensity histograms (uint8 slices) per sequence, LGG vs HGG."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for seq, arr in arrays.items():
+        per_label = []
+        for lab, grade in ((0, "LGG"), (1, "HGG")):
+            px = np.asarray(arr[labels == lab]).ravel()
+            px = px[px > 0]
+            if len(px) > max_pixels:
+                px = rng.choice(px, max_pixels, replace=False)
+            per_label.append(pd.DataFrame({"intensity": px, "grade": grade,
+                                           "sequence": SEQ_TITLES.get(seq, seq)}))
+        frames += per_label
+    data = pd.concat(frames, ignore_index=True)
+    grid = sns.displot(data, x="intensity", hue="grade", col="sequence", stat="density",
+                       common_norm=False, element="step", bins=64, height=2.8, aspect=1.2)
+    grid.set_axis_labels("normalised intensity (uint8)", "density")
+    return grid.figure

@@ -1,0 +1,212 @@
+"""Largest-tumour slice, the 20-slice window, normalisation, resize, cached uint8 arrays.
+
+The slice stage stores, per sequence, one ``(N, S, S)`` uint8 array (``<seq>.npy``) plus
+``mask.npy`` (the resized binary tumour mask, for outlines) and one index table
+(``index.csv``: row, patient, grade, label, slice index, offset in the window). Rows are
+aligned across sequences: row ``k`` is the same patient and slice in every array, which is
+what the paper's shared random split relies on. Channels are repeated to 3 at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from . import __version__
+from .brats import CohortError, load_patient
+from .config import GRADES
+from .store import is_current, mark_done, save_csv, save_npy
+
+NORMALISATION = "brain percentiles 0.5-99.5 -> [0, 255]"
+
+
+def tumour_window(seg: np.ndarray, n: int = 20) -> np.ndarray:
+    """The ``n`` axial slice indices around the largest-tumour slice (axial = last axis).
+
+    ``z*`` is the slice with the most non-zero labels (lowest index on ties); the window
+    starts at ``z* - n // 2`` and is shifted to stay inside ``[0, depth)``.
+    """
+    areas = (np.asarray(seg) > 0).reshape(-1, seg.shape[-1]).sum(0)
+    if not areas.any():
+        raise ValueError("empty segmentation: no non-zero label on any slice")
+    depth = seg.shape[-1]
+    if n > depth:
+        raise ValueError(f"window of {n} slices does not fit a volume of depth {depth}")
+    z_star = int(np.argmax(areas))
+    start = min(max(z_star - n // 2, 0), depth - n)
+    return np.arange(start, start + n)
+
+
+def normalise(volume: np.ndarray, brain: np.ndarray | None = None) -> np.ndarray:
+    """Map the brain's 0.5–99.5 percentile range to [0, 1] (background stays 0)."""
+    brain = volume > 0 if brain is None else brain
+    if not brain.any():
+        raise ValueError("empty image: no brain voxel above zero")
+    lo, hi = np.percentile(volume[brain], [0.5, 99.5])
+    out = np.clip((volume - lo) / max(hi - lo, 1e-6), 0, 1)
+    out[~brain] = 0
+    return out.astype(np.float32)
+
+
+def resize_slices(slices: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
+    """Resize ``(n, H, W)`` slices to ``(n, size, size)`` (antialiased bilinear or nearest)."""
+    t = torch.from_numpy(np.ascontiguousarray(slices, dtype=np.float32))[:, None]
+    if t.shape[-1] == size and t.shape[-2] == size:
+        return slices.astype(np.float32)
+    if nearest:
+        out = F.interpolate(t, size=(size, size), mode="nearest")
+    else:
+        out = F.interpolate(t, size=(size, size), mode="bilinear", antialias=True,
+                            align_corners=False)
+    return out[:, 0].numpy()
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """[0, 1] floats → uint8."""
+    return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+
+
+def patient_slices(
+    volumes: dict[str, np.ndarray], sequences, n_slices: int, size: int
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Window, normalise and resize one patient: ``({seq: (n, S, S) uint8}, indices, areas)``.
+
+    Slices are axial (last axis) and moved to ``(n, H, W)``; a mask array is included
+    under ``"mask"``.
+    """
+    seg = volumes["seg"]
+    window = tumour_window(seg, n_slices)
+    areas = (seg[..., window] > 0).sum((0, 1))
+    out = {}
+    for seq in sequences:
+        norm = normalise(volumes[seq])
+        out[seq] = to_uint8(resize_slices(np.moveaxis(norm[..., window], -1, 0), size))
+    mask = np.moveaxis((seg[..., window] > 0).astype(np.float32), -1, 0)
+    out["mask"] = (resize_slices(mask, size, nearest=True) > 0.5).astype(np.uint8)
+    return out, window, areas
+
+
+def _one_patient(args) -> tuple[str, object]:
+    row, sequences, n_slices, size = args
+    try:
+        volumes = load_patient(row, sequences)
+        for seq in sequences:
+            if not (volumes[seq] > 0).any():
+                raise CohortError(row[seq], "empty image (no voxel above zero)")
+        return "ok", patient_slices(volumes, sequences, n_slices, size)
+    except CohortError as err:
+        return "error", (err.path, err.problem)
+    except ValueError as err:
+        return "error", (row["seg"], str(err))
+
+
+@dataclass
+class SliceSet:
+    """The cached slice stage: index table and (memory-mapped) uint8 arrays per sequence."""
+
+    folder: Path
+    index: pd.DataFrame
+    sequences: tuple[str, ...]
+    skipped: list[dict] = field(default_factory=list)
+
+    def array(self, seq: str) -> np.ndarray:
+        """``(N, S, S)`` uint8 array of one sequence (``"mask"`` for the tumour mask)."""
+        return np.load(self.folder / f"{seq}.npy", mmap_mode="r")
+
+    @property
+    def labels(self) -> np.ndarray:
+        """0 = LGG, 1 = HGG, per row."""
+        return self.index["label"].to_numpy()
+
+
+def _cohort_fingerprint(cohort: pd.DataFrame, sequences) -> str:
+    h = hashlib.sha256()
+    for _, row in cohort.iterrows():
+        for key in (*sequences, "seg"):
+            st = os.stat(row[key])
+            h.update(f"{row['patient_id']}|{row['grade']}|{row[key]}|{st.st_size}|"
+                     f"{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def prepare_slices(
+    cohort: pd.DataFrame, out_dir: str | Path, sequences=("t1", "t2", "flair"),
+    n_slices: int = 20, size: int = 224, workers: int | None = None,
+    on_error: str = "raise", progress: bool = True,
+) -> SliceSet:
+    """Run the slice stage for an indexed cohort (reused when its manifest matches).
+
+    Patients are processed in parallel (``workers`` processes). ``on_error="skip"`` drops a
+    patient whose files fail validation and lists it in ``SliceSet.skipped``.
+    """
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir)
+    sequences = tuple(sequences)
+    manifest = {"stage": "slices", "version": __version__, "sequences": sequences,
+                "n_slices": n_slices, "size": size, "normalisation": NORMALISATION,
+                "on_error": on_error, "cohort": _cohort_fingerprint(cohort, sequences)}
+    if is_current(out_dir, manifest):
+        return load_slices(out_dir)
+
+    jobs = [(row, sequences, n_slices, size) for row in cohort.to_dict("records")]
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(tqdm(pool.map(_one_patient, jobs, chunksize=1), total=len(jobs),
+                                desc="slices", disable=not progress))
+    else:
+        results = [_one_patient(j) for j in tqdm(jobs, desc="slices", disable=not progress)]
+
+    arrays: dict[str, list[np.ndarray]] = {k: [] for k in (*sequences, "mask")}
+    rows, skipped = [], []
+    for job, (status, payload) in zip(jobs, results, strict=True):
+        row = job[0]
+        if status == "error":
+            path, problem = payload
+            if on_error == "raise":
+                raise CohortError(path, problem)
+            skipped.append({"patient_id": row["patient_id"], "file": path, "reason": problem})
+            continue
+        data, window, areas = payload
+        for key in arrays:
+            arrays[key].append(data[key])
+        for offset, (z, area) in enumerate(zip(window, areas, strict=True)):
+            rows.append({"patient_id": row["patient_id"], "grade": row["grade"],
+                         "label": GRADES.index(row["grade"]), "slice_index": int(z),
+                         "offset": offset, "tumour_area": int(area)})
+    if not rows:
+        raise CohortError(cohort.attrs.get("root", out_dir), "no usable patient in the cohort")
+    index = pd.DataFrame(rows)
+    index.insert(0, "row", np.arange(len(index)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for key, parts in arrays.items():
+        save_npy(out_dir / f"{key}.npy", np.concatenate(parts))
+    save_csv(out_dir / "index.csv", index)
+    save_csv(out_dir / "skipped.csv",
+             pd.DataFrame(skipped, columns=["patient_id", "file", "reason"]))
+    mark_done(out_dir, manifest)
+    return load_slices(out_dir)
+
+
+def load_slices(folder: str | Path) -> SliceSet:
+    """Open a finished slice stage."""
+    folder = Path(folder)
+    index = pd.read_csv(folder / "index.csv")
+    seqs = tuple(p.stem for p in sorted(folder.glob("*.npy")) if p.stem != "mask")
+    skipped_csv = folder / "skipped.csv"
+    skipped = pd.read_csv(skipped_csv).to_dict("records") if skipped_csv.exists() else []
+    return SliceSet(folder, index, seqs, skipped)
+
+
+def as_rgb(batch: np.ndarray) -> np.ndarray:
+    """Repeat grey ``(..., H, W)`` uint8 slices into 3 channels ``(..., 3, H, W)``."""
+    return np.repeat(np.asarray(batch)[..., None, :, :], 3, axis=-3)

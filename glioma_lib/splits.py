@@ -1,0 +1,91 @@
+"""Train/validation/test splits: the paper's slice-level split and honest patient-level ones.
+
+Each function returns one label per row of a slice index (``"train"``, ``"val"``,
+``"test"``, or a fold number). Rows are aligned across sequences, so one split serves
+T1, T2 and FLAIR alike: the paper's "same random sequence".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+def _sizes(n: int, fractions: tuple[float, float, float]) -> tuple[int, int, int]:
+    if not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"split fractions must sum to 1, got {fractions}")
+    n_train = int(round(fractions[0] * n))
+    n_val = int(round(fractions[1] * n))
+    return n_train, n_val, n - n_train - n_val
+
+
+def slice_split(
+    n_rows: int, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15), seed: int = 0
+) -> np.ndarray:
+    """The paper's split: one random permutation of all slices, cut 70/15/15.
+
+    Patients' slices fall on both sides (the leak this book measures).
+    """
+    n_train, n_val, _ = _sizes(n_rows, fractions)
+    order = np.random.default_rng(seed).permutation(n_rows)
+    out = np.empty(n_rows, dtype=object)
+    out[order[:n_train]] = "train"
+    out[order[n_train:n_train + n_val]] = "val"
+    out[order[n_train + n_val:]] = "test"
+    return out.astype(str)
+
+
+def _patients(index: pd.DataFrame) -> pd.DataFrame:
+    return index.groupby("patient_id", sort=True)["grade"].first().reset_index()
+
+
+def patient_split(
+    index: pd.DataFrame, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
+    seed: int = 0,
+) -> np.ndarray:
+    """Honest split: 70/15/15 over patients, stratified by grade; every slice follows its patient."""
+    patients = _patients(index)
+    n_train, n_val, n_test = _sizes(len(patients), fractions)
+    rest, test = train_test_split(patients, test_size=n_test, stratify=patients["grade"],
+                                  random_state=seed)
+    train, val = train_test_split(rest, test_size=n_val, stratify=rest["grade"],
+                                  random_state=seed)
+    which = {**dict.fromkeys(train["patient_id"], "train"),
+             **dict.fromkeys(val["patient_id"], "val"),
+             **dict.fromkeys(test["patient_id"], "test")}
+    return index["patient_id"].map(which).to_numpy().astype(str)
+
+
+def patient_kfold(index: pd.DataFrame, k: int = 5, seed: int = 0) -> np.ndarray:
+    """Patient-level stratified k-fold: the fold (0..k-1) in which each row is tested."""
+    patients = _patients(index)
+    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    fold_of: dict[str, int] = {}
+    for fold, (_, test_idx) in enumerate(folds.split(patients, patients["grade"])):
+        fold_of.update(dict.fromkeys(patients["patient_id"].iloc[test_idx], fold))
+    return index["patient_id"].map(fold_of).to_numpy().astype(int)
+
+
+def shared_patients(index: pd.DataFrame, split: np.ndarray, a: str = "train",
+                    b: str = "test") -> set[str]:
+    """Patients with slices in both split ``a`` and split ``b`` (the leak)."""
+    split = np.asarray(split)
+    in_a = set(index.loc[split == a, "patient_id"])
+    in_b = set(index.loc[split == b, "patient_id"])
+    return in_a & in_b
+
+
+def split_counts(index: pd.DataFrame, split: np.ndarray) -> pd.DataFrame:
+    """Slices and patients per split and grade."""
+    frame = index.assign(split=np.asarray(split))
+    slices = frame.pivot_table(index="split", columns="grade", values="row", aggfunc="count",
+                               fill_value=0)
+    patients = frame.groupby(["split", "grade"])["patient_id"].nunique().unstack(fill_value=0)
+    out = pd.concat({"slices": slices, "patients": patients}, axis=1)
+    out = out.reindex([s for s in SPLIT_NAMES if s in out.index])
+    out[("slices", "total")] = out["slices"].sum(axis=1)
+    out[("patients", "total")] = out["patients"].sum(axis=1)
+    return out.sort_index(axis=1)
