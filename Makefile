@@ -11,7 +11,6 @@ PROFILE ?= default
 export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 export HF_HUB_OFFLINE := 1
-export MPLBACKEND := Agg
 
 .PHONY: setup book book-smoke test lint bench clean
 

@@ -190,31 +190,40 @@ def _load_image(path: str | Path) -> nib.spatialimages.SpatialImage:
     return img
 
 
-def load_volume(path: str | Path, dtype=np.float32) -> np.ndarray:
-    """Load one 3-D volume; raise :class:`CohortError` on truncation, non-3-D or NaN/Inf."""
-    img = _load_image(path)
+def load_volume(path: str | Path, dtype=np.float32, img=None) -> np.ndarray:
+    """Load one 3-D volume; raise :class:`CohortError` on truncation, non-3-D or NaN/Inf.
+
+    ``img`` is the already-opened image of ``path``, when the caller has it.
+    """
+    img = _load_image(path) if img is None else img
     try:
         data = np.asarray(img.dataobj, dtype=dtype)
     except (EOFError, OSError, zlib.error, gzip.BadGzipFile, ValueError) as exc:
         raise CohortError(path, f"truncated or corrupt data ({type(exc).__name__}: {exc})") from exc
-    if not np.isfinite(data).all():
+    stored_float = img.get_data_dtype().kind == "f" or img.dataobj.slope != 1
+    if stored_float and not np.isfinite(data).all():
         raise CohortError(path, "contains NaN or Inf voxels")
     return data
 
 
-def check_headers(row: dict | pd.Series, keys: Iterable[str] = FILE_KEYS) -> None:
-    """Shape and affine of every sequence must equal the mask's (headers only)."""
+def check_headers(row: dict | pd.Series, keys: Iterable[str] = FILE_KEYS) -> dict:
+    """Shape and affine of every sequence must equal the mask's (headers only).
+
+    Returns the opened images, ``{key: image}``, for loading without re-reading headers.
+    """
     keys = list(keys)
     ref_key = "seg" if "seg" in keys else keys[0]
-    ref = _load_image(row[ref_key])
+    images = {ref_key: _load_image(row[ref_key])}
+    ref = images[ref_key]
     for key in keys:
         if key == ref_key:
             continue
-        img = _load_image(row[key])
+        img = images[key] = _load_image(row[key])
         if img.shape != ref.shape:
             raise CohortError(row[key], f"shape {img.shape} differs from {ref_key} {ref.shape}")
         if not np.allclose(img.affine, ref.affine, atol=1e-3):
             raise CohortError(row[key], f"affine differs from {ref_key}")
+    return images
 
 
 def load_patient(
@@ -224,10 +233,9 @@ def load_patient(
 
     Returns ``{sequence: float32 volume, ..., "seg": uint8 labels}``.
     """
-    keys = [*sequences, "seg"]
-    check_headers(row, keys)
-    out = {s: load_volume(row[s]) for s in sequences}
-    seg = load_volume(row["seg"])
+    images = check_headers(row, [*sequences, "seg"])
+    out = {s: load_volume(row[s], img=images[s]) for s in sequences}
+    seg = load_volume(row["seg"], img=images["seg"])
     if not (seg > 0).any():
         raise CohortError(row["seg"], "empty tumour mask (no non-zero label)")
     out["seg"] = seg.astype(np.uint8)

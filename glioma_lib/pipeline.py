@@ -77,7 +77,10 @@ def assemble_book(root: Path | None = None) -> Path:
 
 
 def build_book(root: Path | None = None, log=print) -> Path:
-    """``jupyter-book build -W -n --keep-going`` of the assembled sources; returns the HTML folder."""
+    """``jupyter-book build -W -n --keep-going`` of the assembled sources.
+
+    Returns the HTML folder (``_build/html``).
+    """
     root = root or project_root()
     src = assemble_book(root)
     jb = Path(sys.executable).with_name("jupyter-book")

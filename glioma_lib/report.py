@@ -9,7 +9,7 @@ from .config import Profile
 
 def caption(profile: Profile, source: str, weights: str | None = None) -> str:
     """The provenance line every table and figure carries: profile, data and weights."""
-    parts = [f"profile `{profile.name}`", f"data: {source}",
+    parts = [f"profile {profile.name}", f"data: {source}",
              f"{profile.n_slices} slices/patient at {profile.image_size} px"]
     if weights is not None:
         parts.append(f"weights: {weights}")

@@ -45,14 +45,32 @@ def tumour_window(seg: np.ndarray, n: int = 20) -> np.ndarray:
     return np.arange(start, start + n)
 
 
-def normalise(volume: np.ndarray, brain: np.ndarray | None = None) -> np.ndarray:
-    """Map the brain's 0.5–99.5 percentile range to [0, 1] (background stays 0)."""
-    brain = volume > 0 if brain is None else brain
-    if not brain.any():
+def brain_range(volume: np.ndarray, stride: int = 2) -> tuple[float, float]:
+    """0.5th and 99.5th percentiles of the brain (non-zero) voxels.
+
+    Computed on every ``stride``-th voxel along each axis (8× fewer for stride 2), which
+    moves these percentiles by well under one grey level of the uint8 output.
+    """
+    sample = volume[(slice(None, None, stride),) * volume.ndim]
+    brain = sample[sample > 0]
+    if brain.size == 0:
+        brain = volume[volume > 0]
+    if brain.size == 0:
         raise ValueError("empty image: no brain voxel above zero")
-    lo, hi = np.percentile(volume[brain], [0.5, 99.5])
-    out = np.clip((volume - lo) / max(hi - lo, 1e-6), 0, 1)
-    out[~brain] = 0
+    lo, hi = np.percentile(brain, [0.5, 99.5])
+    return float(lo), float(hi)
+
+
+def normalise(volume: np.ndarray, window: np.ndarray | None = None) -> np.ndarray:
+    """Map the brain's 0.5–99.5 percentile range to [0, 1] (background stays 0).
+
+    The range comes from the whole volume; with ``window`` only those axial slices are
+    returned (``volume[..., window]``), which is all the slice stage needs.
+    """
+    lo, hi = brain_range(volume)
+    part = volume if window is None else volume[..., window]
+    out = np.clip((part - lo) / max(hi - lo, 1e-6), 0, 1)
+    out[part <= 0] = 0
     return out.astype(np.float32)
 
 
@@ -87,11 +105,16 @@ def patient_slices(
     areas = (seg[..., window] > 0).sum((0, 1))
     out = {}
     for seq in sequences:
-        norm = normalise(volumes[seq])
-        out[seq] = to_uint8(resize_slices(np.moveaxis(norm[..., window], -1, 0), size))
+        norm = normalise(volumes[seq], window)
+        out[seq] = to_uint8(resize_slices(np.moveaxis(norm, -1, 0), size))
     mask = np.moveaxis((seg[..., window] > 0).astype(np.float32), -1, 0)
     out["mask"] = (resize_slices(mask, size, nearest=True) > 0.5).astype(np.uint8)
     return out, window, areas
+
+
+def _single_thread() -> None:
+    """Worker initialiser: one torch thread per process (the processes share the cores)."""
+    torch.set_num_threads(1)
 
 
 def _one_patient(args) -> tuple[str, object]:
@@ -147,7 +170,7 @@ def prepare_slices(
     Patients are processed in parallel (``workers`` processes). ``on_error="skip"`` drops a
     patient whose files fail validation and lists it in ``SliceSet.skipped``.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     out_dir = Path(out_dir)
     sequences = tuple(sequences)
@@ -160,7 +183,7 @@ def prepare_slices(
     jobs = [(row, sequences, n_slices, size) for row in cohort.to_dict("records")]
     workers = workers or min(2, os.cpu_count() or 1)
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=_single_thread) as pool:
             results = list(tqdm(pool.map(_one_patient, jobs, chunksize=1), total=len(jobs),
                                 desc="slices", disable=not progress))
     else:

@@ -46,7 +46,10 @@ def patient_split(
     index: pd.DataFrame, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
     seed: int = 0,
 ) -> np.ndarray:
-    """Honest split: 70/15/15 over patients, stratified by grade; every slice follows its patient."""
+    """Honest split: 70/15/15 over patients, stratified by grade.
+
+    Every slice follows its patient.
+    """
     patients = _patients(index)
     n_train, n_val, n_test = _sizes(len(patients), fractions)
     rest, test = train_test_split(patients, test_size=n_test, stratify=patients["grade"],

@@ -17,11 +17,12 @@ from .synth import make_cohort
 
 def synthetic_root(profile: Profile) -> Path:
     """Where the synthetic cohort of a profile's size and seed lives (shared by profiles)."""
-    return results_root() / "cohorts" / f"synthetic-{profile.n_lgg}lgg-{profile.n_hgg}hgg-seed{profile.seed}"
+    name = f"synthetic-{profile.n_lgg}lgg-{profile.n_hgg}hgg-seed{profile.seed}"
+    return results_root() / "cohorts" / name
 
 
 def ensure_cohort(profile: Profile, brats_root: str | Path | None = None,
-                  on_error: str = "skip") -> pd.DataFrame:
+                  on_error: str = "skip", progress: bool = True) -> pd.DataFrame:
     """Index the real cohort at ``brats_root``, or generate (once) and index the synthetic one.
 
     The frame's ``attrs["source"]`` says which: ``"BraTS (<root>)"`` or ``"synthetic"``.
@@ -30,7 +31,7 @@ def ensure_cohort(profile: Profile, brats_root: str | Path | None = None,
         root = synthetic_root(profile)
         if not root.exists():
             make_cohort(root, profile.n_lgg, profile.n_hgg, seed=profile.seed,
-                        workers=profile.workers)
+                        workers=profile.workers, progress=progress)
         cohort = index_cohort(root, on_error=on_error)
         cohort.attrs["source"] = "synthetic"
     else:
@@ -69,7 +70,7 @@ class Data:
 def prepare_data(profile: Profile, brats_root: str | Path | None = None,
                  on_error: str = "skip", progress: bool = True) -> Data:
     """Cohort and slice stages for a profile (each reused when already done)."""
-    cohort = ensure_cohort(profile, brats_root, on_error=on_error)
+    cohort = ensure_cohort(profile, brats_root, on_error=on_error, progress=progress)
     slices = prepare_slices(cohort, stage_dir(profile, "slices"), profile.sequences,
                             profile.n_slices, profile.image_size, workers=profile.workers,
                             on_error=on_error, progress=progress)

@@ -192,8 +192,8 @@ def synth_patient(
     nz = np.argwhere(tpl["mask"] > 0)
     lo = np.maximum(nz.min(0) - 8, 0)
     hi = np.minimum(nz.max(0) + 9, SHAPE)
-    box = tuple(int(h - l) for l, h in zip(lo, hi, strict=True))
-    grid = np.meshgrid(*[np.arange(l, h, dtype=np.float32) for l, h in zip(lo, hi, strict=True)],
+    box = tuple(int(b - a) for a, b in zip(lo, hi, strict=True))
+    grid = np.meshgrid(*[np.arange(a, b, dtype=np.float32) for a, b in zip(lo, hi, strict=True)],
                        indexing="ij")
     centre_brain = (nz.min(0) + nz.max(0)) / 2
     matrix = _affine_matrix(rng, cfg)
@@ -220,8 +220,8 @@ def synth_patient(
     # Tumour regions by normalised radius rho (irregular ellipsoid), in the box frame.
     axes = rng.uniform(0.75, 1.25, 3)
     irregular = 1 + cfg.shape_irregularity * _smooth_noise(rng, (5, 5, 5), box)
-    rel = [(np.arange(l, h, dtype=np.float32) - c) / a
-           for l, h, c, a in zip(lo, hi, tc, axes, strict=True)]
+    rel = [(np.arange(a, b, dtype=np.float32) - c) / ax
+           for a, b, c, ax in zip(lo, hi, tc, axes, strict=True)]
     rho = np.sqrt(rel[0][:, None, None] ** 2 + rel[1][None, :, None] ** 2
                   + rel[2][None, None, :] ** 2) / (spec.core_radius_mm * irregular)
     patch = _smooth_noise(rng, (7, 7, 7), box)
@@ -315,7 +315,7 @@ def make_cohort(
     patient). Written into ``<root>.partial`` and renamed at the end, so an interrupted run
     never leaves a half cohort at ``root``. An existing ``root`` is refused.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     cfg = cfg or SynthConfig()
     root = Path(root)

@@ -1,0 +1,84 @@
+"""Benchmark: data preparation vs the bare cost of reading the same NIfTI files.
+
+Writes ``bench/results/data.json``: synthetic generation (patients/s), bare nibabel reading
+(volumes/s, both cores), the slice stage (volumes/s, slices/s, both cores) and their ratio
+(target: slice stage within 1.3x of bare reading).
+
+    python bench/bench_data.py [--profile smoke] [--patients N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from glioma_lib.brats import index_cohort
+from glioma_lib.config import get_profile
+from glioma_lib.slices import prepare_slices
+from glioma_lib.synth import make_cohort
+
+OUT = Path(__file__).parent / "results" / "data.json"
+
+
+def _read(paths: list[str]) -> int:
+    for p in paths:
+        np.asarray(nib.load(p).dataobj, dtype=np.float32)
+    return len(paths)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--patients", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    args = ap.parse_args()
+    profile = get_profile(args.profile)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_data_"))
+    try:
+        n = args.patients
+        t0 = time.perf_counter()
+        make_cohort(tmp / "cohort", n // 4, n - n // 4, seed=1, workers=args.workers,
+                    progress=False)
+        synth_s = time.perf_counter() - t0
+        cohort = index_cohort(tmp / "cohort")
+        keys = [*profile.sequences, "seg"]
+        per_patient = [[row[k] for k in keys] for row in cohort.to_dict("records")]
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(args.workers) as pool:
+            volumes = sum(pool.map(_read, per_patient))
+        bare_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        s = prepare_slices(cohort, tmp / "slices", profile.sequences, profile.n_slices,
+                           profile.image_size, workers=args.workers, progress=False)
+        stage_s = time.perf_counter() - t0
+        result = {
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "profile": profile.name, "patients": n, "workers": args.workers,
+            "synth_patients_per_s": n / synth_s,
+            "bare_read_volumes_per_s": volumes / bare_s,
+            "slice_stage_volumes_per_s": volumes / stage_s,
+            "slice_stage_slices_per_s": len(s.index) * len(profile.sequences) / stage_s,
+            "slice_stage_over_bare": stage_s / bare_s,
+            "target_ratio": 1.3,
+            "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
+                                                          "MALLOC_TRIM_THRESHOLD_")},
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

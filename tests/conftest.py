@@ -1,0 +1,71 @@
+"""Shared fixtures: tiny BraTS-layout cohorts written on the fly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+SHAPE = (24, 24, 16)
+AFFINE = np.diag([1.0, 1.0, 1.0, 1.0])
+
+
+def tiny_volumes(seed: int = 0, shape=SHAPE, tumour_z=(6, 9)) -> dict[str, np.ndarray]:
+    """Four sequences with a bright square 'tumour' and its mask on slices tumour_z."""
+    rng = np.random.default_rng(seed)
+    brain = np.zeros(shape, np.float32)
+    brain[3:-3, 3:-3, 1:-1] = 1
+    seg = np.zeros(shape, np.uint8)
+    seg[8:14, 8:14, tumour_z[0]:tumour_z[1]] = 1
+    seg[9:13, 9:13, tumour_z[0] + 1] = 4
+    vols = {}
+    for i, seq in enumerate(("t1", "t1ce", "t2", "flair")):
+        v = brain * (100 + 10 * i) + rng.normal(0, 5, shape).astype(np.float32) * brain
+        v[seg > 0] += 80
+        vols[seq] = np.abs(v).astype(np.float32)
+    vols["seg"] = seg
+    return vols
+
+
+def write_patient(folder: Path, pid: str, vols=None, suffix=".nii.gz", names=None) -> Path:
+    """Write one patient folder ``folder/pid/pid_<key><suffix>``."""
+    vols = vols or tiny_volumes(hash(pid) % 1000)
+    out = folder / pid
+    out.mkdir(parents=True, exist_ok=True)
+    for key, data in vols.items():
+        name = (names or {}).get(key, f"{pid}_{key}{suffix}")
+        nib.save(nib.Nifti1Image(data, AFFINE), out / name)
+    return out
+
+
+@pytest.fixture
+def cohort_2019(tmp_path) -> Path:
+    """A BraTS 2019 layout: 2 LGG + 3 HGG tiny patients."""
+    root = tmp_path / "MICCAI_BraTS_2019_Data_Training"
+    for i in range(2):
+        write_patient(root / "LGG", f"BraTS19_TST_{i:03d}_1")
+    for i in range(2, 5):
+        write_patient(root / "HGG", f"BraTS19_TST_{i:03d}_1")
+    return root
+
+
+@pytest.fixture
+def cohort_2020(tmp_path) -> Path:
+    """A BraTS 2020 flat layout with name_mapping.csv, .nii files and one odd seg name."""
+    root = tmp_path / "MICCAI_BraTS2020_TrainingData"
+    rows = ["Grade,BraTS_2019_subject_ID,BraTS_2020_subject_ID"]
+    for i, grade in enumerate(["LGG", "HGG", "HGG"]):
+        pid = f"BraTS20_Training_{i + 1:03d}"
+        write_patient(root, pid, suffix=".nii")
+        rows.append(f"{grade},BraTS19_X_{i},{pid}")
+    pid = "BraTS20_Training_355"
+    write_patient(root, pid, names={"seg": "W39_1998.09.19_Segm.nii"})
+    rows.append(f"HGG,,{pid}")
+    (root / "name_mapping.csv").write_text("\n".join(rows) + "\n")
+    return root

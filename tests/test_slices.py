@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+from conftest import tiny_volumes, write_patient
+
+from glioma_lib.brats import CohortError, index_cohort
+from glioma_lib.slices import as_rgb, load_slices, normalise, prepare_slices, tumour_window
+
+
+def test_window_centred_on_largest_slice():
+    seg = np.zeros((4, 4, 100), np.uint8)
+    seg[:2, :2, 50] = 1
+    seg[:1, :1, 40:60] = 1
+    w = tumour_window(seg, 20)
+    assert w.tolist() == list(range(40, 60)) and 50 in w
+
+
+def test_window_ties_take_lowest_index():
+    seg = np.zeros((4, 4, 100), np.uint8)
+    seg[:2, :2, 30] = 4
+    seg[:2, :2, 70] = 2
+    assert tumour_window(seg, 20)[0] == 20
+
+
+@pytest.mark.parametrize("z_star, expected_start", [(0, 0), (5, 0), (154, 135), (150, 135)])
+def test_window_shifted_inside_volume(z_star, expected_start):
+    seg = np.zeros((4, 4, 155), np.uint8)
+    seg[0, 0, z_star] = 1
+    w = tumour_window(seg, 20)
+    assert w[0] == expected_start and len(w) == 20 and z_star in w
+    assert w.min() >= 0 and w.max() < 155
+
+
+def test_window_errors():
+    with pytest.raises(ValueError, match="empty segmentation"):
+        tumour_window(np.zeros((4, 4, 30)), 20)
+    seg = np.ones((4, 4, 10))
+    with pytest.raises(ValueError, match="does not fit"):
+        tumour_window(seg, 20)
+
+
+def test_normalise_maps_brain_to_unit_range():
+    vol = np.zeros((10, 10, 10), np.float32)
+    vol[2:8, 2:8, 2:8] = np.linspace(100, 1000, 216).reshape(6, 6, 6)
+    out = normalise(vol)
+    assert out.min() == 0 and out.max() == 1
+    assert (out[vol == 0] == 0).all()
+    with pytest.raises(ValueError, match="empty image"):
+        normalise(np.zeros((3, 3, 3)))
+
+
+def test_as_rgb_repeats_channels():
+    x = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
+    rgb = as_rgb(x)
+    assert rgb.shape == (2, 3, 4, 4) and (rgb[:, 0] == rgb[:, 2]).all()
+
+
+def test_prepare_slices_writes_aligned_arrays_and_reuses_cache(cohort_2019, tmp_path):
+    cohort = index_cohort(cohort_2019)
+    out = tmp_path / "slices"
+    s = prepare_slices(cohort, out, ("t1", "t2", "flair"), n_slices=4, size=16, workers=2,
+                       progress=False)
+    assert s.array("t1").shape == (20, 16, 16) and s.array("t1").dtype == np.uint8
+    assert s.array("mask").shape == (20, 16, 16)
+    assert list(s.index.columns[:3]) == ["row", "patient_id", "grade"]
+    assert (s.index.groupby("patient_id").size() == 4).all()
+    assert s.labels.sum() == 12  # 3 HGG x 4 slices
+    mtime = (out / "t1.npy").stat().st_mtime_ns
+    again = prepare_slices(cohort, out, ("t1", "t2", "flair"), n_slices=4, size=16,
+                           progress=False)
+    assert (out / "t1.npy").stat().st_mtime_ns == mtime
+    assert again.index.equals(load_slices(out).index)
+    # A different size is a different manifest: recomputed.
+    prepare_slices(cohort, out, ("t1", "t2", "flair"), n_slices=4, size=8, progress=False)
+    assert load_slices(out).array("t1").shape == (20, 8, 8)
+
+
+def test_prepare_slices_skips_or_raises_on_bad_patient(cohort_2019, tmp_path):
+    vols = tiny_volumes()
+    vols["flair"][3, 3, 3] = np.inf
+    write_patient(cohort_2019 / "HGG", "BraTS19_TST_000_9", vols)
+    cohort = index_cohort(cohort_2019)  # headers are fine
+    with pytest.raises(CohortError, match="NaN or Inf"):
+        prepare_slices(cohort, tmp_path / "a", n_slices=4, size=16, workers=1, progress=False)
+    assert not (tmp_path / "a" / "manifest.json").exists()
+    s = prepare_slices(cohort, tmp_path / "b", n_slices=4, size=16, workers=1,
+                       on_error="skip", progress=False)
+    assert [k["patient_id"] for k in s.skipped] == ["BraTS19_TST_000_9"]
+    assert "BraTS19_TST_000_9" not in set(s.index.patient_id)
