@@ -93,3 +93,58 @@ def intensity_histograms(arrays: dict[str, np.ndarray], labels: np.ndarray,
                        common_norm=False, element="step", bins=64, height=2.8, aspect=1.2)
     grid.set_axis_labels("normalised intensity (uint8)", "density")
     return grid.figure
+
+
+def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") -> plt.Figure:
+    """A grid of uint8 images ``(rows, cols, H, W)`` with row and column titles."""
+    images = np.asarray(images)
+    rows, cols = images.shape[:2]
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.0 * rows), squeeze=False)
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            ax.imshow(_axial(images[r, c]), cmap="gray", vmin=0, vmax=255)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(col_titles[c], fontsize=9)
+        axes[r, 0].set_ylabel(row_titles[r], fontsize=9)
+    if caption:
+        fig.suptitle(caption, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(histories: dict[str, pd.DataFrame], metric: str = "acc",
+                    caption: str = "") -> plt.Figure:
+    """The paper's Fig. 5 (``metric="acc"``) or Fig. 6 (``"loss"``): train and validation per epoch."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.2),
+                             squeeze=False, sharey=True)
+    for ax, (name, h) in zip(axes[0], histories.items(), strict=True):
+        ax.plot(h["epoch"], h[f"train_{metric}"], marker="o", label="training")
+        ax.plot(h["epoch"], h[f"val_{metric}"], marker="s", label="validation")
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy" if metric == "acc" else "cross-entropy loss")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend()
+    if caption:
+        fig.suptitle(caption, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
+               caption: str = "") -> plt.Figure:
+    """The paper's Fig. 7: ROC curves of several models, AUC in the legend."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    for name, (fpr, tpr, auc) in curves.items():
+        ax.plot(fpr, tpr, label=f"{name} (AUC = {auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
+    ax.set_xlabel("1 − specificity")
+    ax.set_ylabel("sensitivity")
+    ax.legend(loc="lower right", fontsize=8)
+    if caption:
+        ax.set_title(caption, fontsize=7)
+    fig.tight_layout()
+    return fig

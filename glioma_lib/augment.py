@@ -1,0 +1,50 @@
+"""Augmentation: the paper's offline 6× expansion and its online per-batch transforms.
+
+Offline (train split only): original, horizontal flip, and both rotated by +5° and −5°.
+Online (every batch): translation up to 15 px (at 224 px; scaled with the image size),
+horizontal reflection p = 0.5, rotation in [−4°, 4°], shear within 20°. Everything works on
+uint8 tensors with :mod:`torchvision.transforms.v2`; online parameters are drawn per image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torchvision.transforms import v2
+from torchvision.transforms.v2 import functional as TF
+
+OFFLINE_ANGLES = (5.0, -5.0)
+OFFLINE_NAMES = ("original", "flip", "original +5°", "original −5°", "flip +5°", "flip −5°")
+
+
+def offline_variants(images: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """The 6 offline variants of a batch ``(N, H, W)`` → ``(N, 6, H, W)`` (order: OFFLINE_NAMES)."""
+    x = torch.as_tensor(np.asarray(images))[:, None]  # (N, 1, H, W)
+    flipped = TF.horizontal_flip(x)
+    out = [x, flipped]
+    out += [TF.rotate(x, a, interpolation=v2.InterpolationMode.BILINEAR) for a in OFFLINE_ANGLES]
+    out += [TF.rotate(flipped, a, interpolation=v2.InterpolationMode.BILINEAR)
+            for a in OFFLINE_ANGLES]
+    return torch.cat(out, dim=1)
+
+
+def expand_offline(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Offline 6× expansion of a training set: ``(6N, H, W)`` images and ``(6N,)`` labels."""
+    variants = offline_variants(images).numpy()
+    n, k = variants.shape[:2]
+    return variants.reshape(n * k, *variants.shape[2:]), np.repeat(np.asarray(labels), k)
+
+
+def online_transform(image_size: int, translate_px_at_224: float = 15.0) -> v2.Transform:
+    """The paper's online augmentation for one ``(C, H, W)`` uint8 image."""
+    frac = translate_px_at_224 / 224.0
+    return v2.Compose([
+        v2.RandomAffine(degrees=4.0, translate=(frac, frac), shear=(-20.0, 20.0, -20.0, 20.0),
+                        interpolation=v2.InterpolationMode.BILINEAR),
+        v2.RandomHorizontalFlip(p=0.5),
+    ])
+
+
+def augment_batch(batch: torch.Tensor, transform: v2.Transform) -> torch.Tensor:
+    """Apply ``transform`` to each image of a ``(B, C, H, W)`` batch (own parameters each)."""
+    return torch.stack([transform(img) for img in batch])

@@ -1,0 +1,112 @@
+"""One protocol under a profile: train a model per sequence, predict the test split.
+
+Results are cached under ``results/<profile>/models/<protocol>/<sequence>/`` with a manifest,
+so notebooks 04, 05 and 06 share one training run per protocol instead of training twice.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import __version__
+from .augment import expand_offline
+from .config import Profile, stage_dir
+from .models import GliomaNet, create
+from .stages import Data
+from .store import is_current, mark_done, save_csv, write_json
+from .train import TrainConfig, predict, train_model
+
+
+@dataclass
+class SequenceRun:
+    """The trained model of one sequence and what it produced."""
+
+    sequence: str
+    model: GliomaNet
+    history: pd.DataFrame
+    folder: Path
+
+
+@dataclass
+class ProtocolRun:
+    """All sequences of one protocol: runs and test-split predictions (one row per slice)."""
+
+    protocol: str
+    runs: dict[str, SequenceRun]
+    predictions: pd.DataFrame  # row, patient_id, label, p_<seq> for each sequence
+    weights_note: str
+
+
+def load_model(folder: str | Path) -> GliomaNet:
+    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only)."""
+    folder = Path(folder)
+    meta = json.loads((folder / "model.json").read_text())
+    model = create(meta["backbone"], weights=None)
+    model.load_state_dict(torch.load(folder / "best.pt", map_location="cpu", weights_only=True))
+    model.weights_note = meta["weights_note"]
+    model.eval()
+    return model
+
+
+def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
+                 labels: np.ndarray | None = None, tag: str | None = None,
+                 backbone: str | None = None, weights: str | None = "imagenet",
+                 progress: bool = False) -> ProtocolRun:
+    """Train one model per sequence on ``protocol``'s split and predict its test rows.
+
+    ``labels`` overrides the true labels (e.g. shuffled by patient); ``tag`` names the
+    cached run (default: the protocol).
+    """
+    profile = profile or data.profile
+    backbone = backbone or profile.backbone
+    split = data.split(protocol)
+    y = data.slices.labels if labels is None else np.asarray(labels)
+    tr, va, te = (np.flatnonzero(split == s) for s in ("train", "val", "test"))
+    runs: dict[str, SequenceRun] = {}
+    preds = data.index.iloc[te][["row", "patient_id", "grade"]].copy()
+    preds["label"] = y[te]
+    notes = set()
+    for seq in profile.sequences:
+        folder = stage_dir(profile, "models") / (tag or protocol) / seq
+        images = np.asarray(data.slices.array(seq))
+        manifest = {"version": __version__, "profile": profile.to_dict(), "protocol": protocol,
+                    "sequence": seq, "backbone": backbone, "weights": weights,
+                    "labels": int(np.packbits(y.astype(np.uint8)).sum()) if labels is not None
+                    else "true", "n": len(y)}
+        if is_current(folder, manifest):
+            model = load_model(folder)
+            history = pd.read_csv(folder / "history.csv")
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                model = create(backbone, weights=weights,
+                               allow_random_init=profile.allow_random_init)
+            x_tr, y_tr = images[tr], y[tr]
+            if profile.offline_aug:
+                x_tr, y_tr = expand_offline(x_tr, y_tr)
+            cfg = TrainConfig(epochs=profile.epochs, batch_size=profile.batch_size,
+                              lr_backbone=profile.lr_backbone, lr_head=profile.lr_head,
+                              seed=profile.seed, image_size=profile.image_size,
+                              progress=progress)
+            for stale in ("last.pt", "best.pt"):
+                (folder / stale).unlink(missing_ok=True)
+            history = train_model(model, x_tr, y_tr, images[va], y[va], cfg, folder)
+            write_json(folder / "model.json", {"backbone": backbone, "sequence": seq,
+                                                "weights_note": model.weights_note,
+                                                "image_size": profile.image_size,
+                                                "profile": profile.name, "protocol": protocol})
+            (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept
+            mark_done(folder, manifest)
+        notes.add(model.weights_note)
+        preds[f"p_{seq}"] = predict(model, images[te])
+        runs[seq] = SequenceRun(seq, model, history, folder)
+    out = stage_dir(profile, "predictions") / f"{tag or protocol}.csv"
+    save_csv(out, preds)
+    return ProtocolRun(protocol, runs, preds, "; ".join(sorted(notes)))

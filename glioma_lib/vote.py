@@ -1,0 +1,28 @@
+"""Fusion of the per-sequence models: the paper's majority vote, and a soft vote."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def majority(predictions) -> np.ndarray:
+    """Hard vote: rows = models, columns = samples, values 0/1; 1 wins with > half the votes."""
+    votes = np.asarray(predictions)
+    if votes.ndim != 2:
+        raise ValueError("predictions must be 2-D: rows = models, columns = samples")
+    if not np.isin(votes, (0, 1)).all():
+        raise ValueError("predictions must be 0/1 class votes")
+    return (votes.sum(axis=0) * 2 > votes.shape[0]).astype(int)
+
+
+def soft(probabilities) -> np.ndarray:
+    """Soft vote: the mean HGG probability over models (rows = models)."""
+    return np.asarray(probabilities, dtype=float).mean(axis=0)
+
+
+def patient_mean(frame: pd.DataFrame, columns, by: str = "patient_id") -> pd.DataFrame:
+    """Average slice-level columns per patient (label taken as the patient's first)."""
+    agg = {c: "mean" for c in columns}
+    agg["label"] = "first"
+    return frame.groupby(by, sort=True).agg(agg).reset_index()
