@@ -117,7 +117,7 @@ def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") ->
 
 def training_curves(histories: dict[str, pd.DataFrame], metric: str = "acc",
                     caption: str = "") -> plt.Figure:
-    """The paper's Fig. 5 (``metric="acc"``) or Fig. 6 (``"loss"``): train and validation per epoch."""
+    """The paper's Fig. 5 (``metric="acc"``) or Fig. 6 (``"loss"``), train and validation."""
     fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.2),
                              squeeze=False, sharey=True)
     for ax, (name, h) in zip(axes[0], histories.items(), strict=True):

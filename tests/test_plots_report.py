@@ -1,0 +1,39 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from glioma_lib import plots  # noqa: E402
+from glioma_lib.brats import index_cohort  # noqa: E402
+from glioma_lib.config import get_profile  # noqa: E402
+from glioma_lib.report import caption, cohort_table  # noqa: E402
+
+
+def test_caption_names_profile_data_and_weights():
+    text = caption(get_profile("smoke"), "synthetic", "random init")
+    assert "smoke" in text and "synthetic" in text and "random init" in text
+
+
+def test_cohort_table(cohort_2019):
+    table = cohort_table(index_cohort(cohort_2019))
+    assert table.loc["LGG", "patients"] == 2 and table.loc["total", "patients"] == 5
+
+
+def test_figures_draw(cohort_2019):
+    cohort = index_cohort(cohort_2019)
+    fig = plots.patient_montage(cohort, cohort.patient_id[:2].tolist(), caption="x")
+    assert len(fig.axes) == 8
+    imgs = np.zeros((3, 16, 16), np.uint8)
+    masks = np.zeros((3, 16, 16), np.uint8)
+    masks[:, 4:8, 4:8] = 1
+    assert len(plots.window_strip(imgs, masks, ncols=2).axes) == 4
+    assert len(plots.image_grid(np.zeros((2, 3, 8, 8)), "ab", "xyz").axes) == 6
+    h = pd.DataFrame({"epoch": [1, 2], "train_acc": [.5, .6], "val_acc": [.5, .7],
+                      "train_loss": [1, .8], "val_loss": [1, .9]})
+    assert len(plots.training_curves({"T1": h, "T2": h}, "loss").axes) == 2
+    fig = plots.roc_figure({"a": (np.array([0, 1]), np.array([0, 1]), 0.5)})
+    assert "AUC = 0.500" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    arr = np.random.default_rng(0).integers(1, 255, (4, 8, 8)).astype(np.uint8)
+    fig = plots.intensity_histograms({"t1": arr}, np.array([0, 0, 1, 1]))
+    assert fig is not None

@@ -1,0 +1,57 @@
+import numpy as np
+import torch
+
+from glioma_lib.models import create
+from glioma_lib.train import TrainConfig, evaluate, train_model
+
+
+def _data(n=48, size=32):
+    rng = np.random.default_rng(1)
+    y = np.arange(n) % 2
+    x = rng.integers(0, 60, (n, size, size)).astype(np.uint8)
+    x[y == 1, 8:24, 8:24] += 150  # learnable signal
+    return x, y
+
+
+CFG = TrainConfig(epochs=3, batch_size=16, seed=3, image_size=32)
+
+
+def _train(folder, stop_after=None):
+    torch.manual_seed(0)
+    model = create("mobilenet_v2", weights=None)
+    x, y = _data()
+    hist = train_model(model, x, y, x[:16], y[:16], CFG, folder, stop_after=stop_after)
+    return model, hist
+
+
+def test_same_seed_same_history(tmp_path):
+    _, a = _train(tmp_path / "a")
+    _, b = _train(tmp_path / "b")
+    cols = ["train_loss", "train_acc", "val_loss", "val_acc"]
+    assert np.allclose(a[cols].to_numpy(), b[cols].to_numpy())
+    assert list(a.epoch) == [1, 2, 3]
+    assert (tmp_path / "a" / "history.csv").exists() and (tmp_path / "a" / "best.pt").exists()
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path):
+    full_model, full = _train(tmp_path / "full")
+    _, part = _train(tmp_path / "resumed", stop_after=1)
+    assert len(part) == 1
+    resumed_model, resumed = _train(tmp_path / "resumed")  # picks up last.pt
+    cols = ["train_loss", "val_loss"]
+    assert np.allclose(full[cols].to_numpy(), resumed[cols].to_numpy())
+    for a, b in zip(full_model.state_dict().values(), resumed_model.state_dict().values(),
+                    strict=True):
+        assert torch.allclose(a.float(), b.float())
+
+
+def test_checkpoints_load_weights_only(tmp_path):
+    model, hist = _train(tmp_path / "c")
+    state = torch.load(tmp_path / "c" / "best.pt", weights_only=True)
+    fresh = create("mobilenet_v2", weights=None)
+    fresh.load_state_dict(state)
+    last = torch.load(tmp_path / "c" / "last.pt", weights_only=True)
+    assert last["epoch"] == 2 and len(last["history"]) == 3
+    x, y = _data()
+    loss, acc, p = evaluate(fresh, x, y)
+    assert p.shape == (48,) and 0 <= acc <= 1 and loss > 0

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from glioma_lib import metrics, paper, vote
+
+
+def test_majority_vote():
+    preds = np.array([[1, 0, 1, 0], [1, 1, 0, 0], [0, 1, 1, 0]])
+    assert vote.majority(preds).tolist() == [1, 1, 1, 0]
+    assert vote.majority(np.array([[1, 0], [0, 0]])).tolist() == [0, 0]  # a tie is not > half
+    with pytest.raises(ValueError):
+        vote.majority(np.array([0, 1]))
+    with pytest.raises(ValueError):
+        vote.majority(np.array([[0.3, 1]]))
+
+
+def test_soft_vote_and_patient_mean():
+    import pandas as pd
+
+    assert np.allclose(vote.soft([[0.2, 0.9], [0.4, 0.5]]), [0.3, 0.7])
+    frame = pd.DataFrame({"patient_id": ["a", "a", "b"], "p": [0.2, 0.4, 0.9], "label": [0, 0, 1]})
+    out = vote.patient_mean(frame, ["p"])
+    assert out.p.tolist() == pytest.approx([0.3, 0.9]) and out.label.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("model", ["T1WI", "T2WI", "FLAIR", "vote"])
+def test_papers_counts_give_its_printed_percentages(model):
+    row = paper.TABLE2.loc[model]
+    got = metrics.confusion_report(row.TP, row.FP, row.TN, row.FN)
+    for key in ("sensitivity", "specificity", "accuracy", "f1"):
+        assert got[key] == pytest.approx(row[key], abs=6e-5), key
+
+
+def test_report_from_labels_and_scores():
+    labels = [1, 1, 0, 0, 1]
+    scores = [0.9, 0.4, 0.2, 0.6, 0.8]
+    r = metrics.report(labels, scores)
+    assert (r["TP"], r["FP"], r["TN"], r["FN"]) == (2, 1, 1, 1)
+    assert r["auc"] == pytest.approx(5 / 6)
+    hard = metrics.report(labels, scores, predicted=[1, 1, 0, 0, 1])
+    assert hard["accuracy"] == 1.0 and hard["auc"] == pytest.approx(5 / 6)
+    fpr, tpr = metrics.roc(labels, scores)
+    assert fpr[0] == 0 and tpr[-1] == 1
+    assert np.isnan(metrics.confusion_report(0, 0, 5, 0)["sensitivity"])
