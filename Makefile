@@ -12,7 +12,7 @@ export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup book book-smoke test lint bench clean
+.PHONY: setup browser book book-smoke test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ book: setup
 book-smoke: setup
 	$(VENV)/bin/glioma-grade book --profile smoke
 
-test: setup
+# Debian's Chromium, for the test that opens the built book as a reader would.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get install -y -qq chromium >/dev/null || echo "chromium missing: browser test will be skipped"; fi; }
+
+test: setup browser
 	$(VENV)/bin/ruff check glioma_lib tests bench
 	$(PY) -m pytest -q
 
