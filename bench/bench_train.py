@@ -1,0 +1,87 @@
+"""Benchmark: training throughput of the real data path against the model alone.
+
+Real path: cached uint8 slices → per-image online augmentation (torchvision v2) → ImageNet
+normalisation (channels_last) → GoogLeNet + head, forward and backward. Model alone: the same
+step on a random tensor already in place. Target: real ≥ 0.9 × model-only. Writes
+``bench/results/train_<size>.json``; run it with and without the glibc malloc settings of the
+Makefile to compare allocators (the JSON records them).
+
+    python bench/bench_train.py --size 128 --batch 32 --steps 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from glioma_lib.augment import augment_batch, online_transform
+from glioma_lib.models import create, param_groups
+from glioma_lib.train import to_input
+
+OUT = Path(__file__).parent / "results"
+
+
+def _rate(step, batch: int, steps: int) -> float:
+    step()  # warm-up
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--steps", type=int, default=6)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    model = create("googlenet", weights=None).to(memory_format=torch.channels_last).train()
+    opt = torch.optim.Adam(param_groups(model))
+    rng = np.random.default_rng(0)
+    cache = rng.integers(0, 255, (args.batch * 4, args.size, args.size), dtype=np.uint8)
+    labels = torch.from_numpy(rng.integers(0, 2, args.batch))
+    transform = online_transform(args.size)
+    fixed = torch.randn(args.batch, 3, args.size, args.size).contiguous(
+        memory_format=torch.channels_last)
+
+    def model_only():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(fixed), labels).backward()
+        opt.step()
+
+    def real_path():
+        idx = np.sort(rng.choice(len(cache), args.batch, replace=False))
+        x = augment_batch(torch.from_numpy(cache[idx])[:, None], transform)
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(to_input(x, torch.device("cpu"))), labels).backward()
+        opt.step()
+
+    model_rate = _rate(model_only, args.batch, args.steps)
+    real_rate = _rate(real_path, args.batch, args.steps)
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "size": args.size, "batch": args.batch, "steps": args.steps,
+        "model_only_img_per_s": model_rate, "real_path_img_per_s": real_rate,
+        "ratio": real_rate / model_rate, "target_ratio": 0.9,
+        "peak_rss_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
+                                                      "MALLOC_TRIM_THRESHOLD_")},
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    tag = "tuned" if os.environ.get("MALLOC_MMAP_MAX_") == "0" else "glibc"
+    (OUT / f"train_{args.size}_{tag}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
