@@ -42,6 +42,13 @@ class Backbone:
     min_size: int = 32               # smallest input the network accepts
 
 
+def _at_least(x: torch.Tensor, min_size: int) -> torch.Tensor:
+    """Upsample images smaller than a network's minimum input size."""
+    if x.shape[-1] >= min_size:
+        return x
+    return F.interpolate(x, size=(min_size, min_size), mode="bilinear", align_corners=False)
+
+
 class _Pooled(nn.Module):
     """Wrap a torchvision feature extractor: features → global average pool → flatten."""
 
@@ -51,10 +58,8 @@ class _Pooled(nn.Module):
         self.min_size = min_size
 
     def forward(self, x):
-        if x.shape[-1] < self.min_size:
-            x = F.interpolate(x, size=(self.min_size, self.min_size), mode="bilinear",
-                              align_corners=False)
-        return torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1)
+        return torch.flatten(F.adaptive_avg_pool2d(self.features(_at_least(x, self.min_size)),
+                                                   1), 1)
 
 
 class _Headless(nn.Module):
@@ -66,10 +71,7 @@ class _Headless(nn.Module):
         self.min_size = min_size
 
     def forward(self, x):
-        if x.shape[-1] < self.min_size:
-            x = F.interpolate(x, size=(self.min_size, self.min_size), mode="bilinear",
-                              align_corners=False)
-        return self.net(x)
+        return self.net(_at_least(x, self.min_size))
 
 
 def _googlenet():
