@@ -6,6 +6,7 @@ so notebooks 04, 05 and 06 share one training run per protocol instead of traini
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -78,8 +79,8 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         images = np.asarray(data.slices.array(seq))
         manifest = {"version": __version__, "profile": profile.to_dict(), "protocol": protocol,
                     "sequence": seq, "backbone": backbone, "weights": weights,
-                    "labels": int(np.packbits(y.astype(np.uint8)).sum()) if labels is not None
-                    else "true", "n": len(y)}
+                    "labels": hashlib.sha256(y.astype(np.uint8).tobytes()).hexdigest()
+                    if labels is not None else "true", "n": len(y)}
         if is_current(folder, manifest):
             model = load_model(folder)
             history = pd.read_csv(folder / "history.csv")
