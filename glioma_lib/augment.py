@@ -18,18 +18,20 @@ OFFLINE_NAMES = ("original", "flip", "original +5°", "original −5°", "flip +
 
 
 def offline_variants(images: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """The 6 offline variants of a batch ``(N, H, W)`` → ``(N, 6, H, W)`` (order: OFFLINE_NAMES)."""
-    x = torch.as_tensor(np.asarray(images))[:, None]  # (N, 1, H, W)
+    """The 6 offline variants: ``(N, [C,] H, W)`` → ``(N, 6, [C,] H, W)`` (OFFLINE_NAMES order)."""
+    x = torch.as_tensor(np.asarray(images))
+    single = x.ndim == 3
+    x = x[:, None] if single else x  # (N, C, H, W)
     flipped = TF.horizontal_flip(x)
     out = [x, flipped]
     out += [TF.rotate(x, a, interpolation=v2.InterpolationMode.BILINEAR) for a in OFFLINE_ANGLES]
     out += [TF.rotate(flipped, a, interpolation=v2.InterpolationMode.BILINEAR)
             for a in OFFLINE_ANGLES]
-    return torch.cat(out, dim=1)
+    return torch.cat(out, dim=1) if single else torch.stack(out, dim=1)
 
 
 def expand_offline(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Offline 6× expansion of a training set: ``(6N, H, W)`` images and ``(6N,)`` labels."""
+    """Offline 6× expansion of a training set: ``(6N, [C,] H, W)`` images, ``(6N,)`` labels."""
     variants = offline_variants(images).numpy()
     n, k = variants.shape[:2]
     return variants.reshape(n * k, *variants.shape[2:]), np.repeat(np.asarray(labels), k)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -59,13 +59,19 @@ def load_model(folder: str | Path) -> GliomaNet:
 def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                  labels: np.ndarray | None = None, tag: str | None = None,
                  backbone: str | None = None, weights: str | None = "imagenet",
+                 sequences: tuple[str, ...] | None = None, light: bool = False,
                  progress: bool = False) -> ProtocolRun:
     """Train one model per sequence on ``protocol``'s split and predict its test rows.
 
     ``labels`` overrides the true labels (e.g. shuffled by patient); ``tag`` names the
-    cached run (default: the protocol).
+    cached run (default: the protocol); ``sequences`` may include ``"fusion"`` (early fusion,
+    one network on T1/T2/FLAIR as channels); ``light`` uses the profile's lighter comparison
+    recipe (``extra_epochs``, online augmentation only).
     """
     profile = profile or data.profile
+    if light:
+        profile = replace(profile, epochs=profile.extra_epochs, offline_aug=False)
+    sequences = tuple(sequences or profile.sequences)
     backbone = backbone or profile.backbone
     split = data.split(protocol)
     y = data.slices.labels if labels is None else np.asarray(labels)
@@ -74,9 +80,9 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
     preds = data.index.iloc[te][["row", "patient_id", "grade"]].copy()
     preds["label"] = y[te]
     notes = set()
-    for seq in profile.sequences:
+    for seq in sequences:
         folder = stage_dir(profile, "models") / (tag or protocol) / seq
-        images = np.asarray(data.slices.array(seq))
+        images = data.slices.inputs(seq)
         manifest = {"version": __version__, "profile": profile.to_dict(), "protocol": protocol,
                     "sequence": seq, "backbone": backbone, "weights": weights,
                     "labels": hashlib.sha256(y.astype(np.uint8).tobytes()).hexdigest()
@@ -102,6 +108,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
             write_json(folder / "model.json", {"backbone": backbone, "sequence": seq,
                                                 "weights_note": model.weights_note,
                                                 "image_size": profile.image_size,
+                                                "n_slices": profile.n_slices,
                                                 "profile": profile.name, "protocol": protocol})
             (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept
             mark_done(folder, manifest)

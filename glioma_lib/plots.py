@@ -148,3 +148,74 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
         ax.set_title(caption, fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def interval_plot(table: pd.DataFrame, metric: str, group: str, hue: str,
+                  caption: str = "", chance: float | None = 0.5) -> plt.Figure:
+    """Point estimates with confidence intervals: ``table`` has columns ``group``, ``hue``,
+    ``metric``, ``value``, ``low``, ``high`` (e.g. one row per model and protocol)."""
+    rows = table[table["metric"] == metric]
+    groups = list(dict.fromkeys(rows[group]))
+    hues = list(dict.fromkeys(rows[hue]))
+    fig, ax = plt.subplots(figsize=(1.3 * len(groups) + 2.5, 3.3))
+    width = 0.7 / max(len(hues), 1)
+    for k, h in enumerate(hues):
+        sub = rows[rows[hue] == h].set_index(group).reindex(groups)
+        x = np.arange(len(groups)) + (k - (len(hues) - 1) / 2) * width
+        ax.errorbar(x, sub["value"], yerr=[sub["value"] - sub["low"], sub["high"] - sub["value"]],
+                    fmt="o", capsize=3, label=str(h))
+    if chance is not None:
+        ax.axhline(chance, color="grey", ls="--", lw=0.8)
+    ax.set_xticks(np.arange(len(groups)), groups)
+    ax.set_ylabel(metric)
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    if caption:
+        ax.set_title(caption, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def reliability_diagram(curves: dict[str, tuple[pd.DataFrame, float]],
+                        caption: str = "") -> plt.Figure:
+    """Observed HGG share against mean predicted probability per bin; Brier in the legend.
+
+    ``curves`` maps a name to ``(calibration_bins table, Brier score)``.
+    """
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8, label="perfectly calibrated")
+    for name, (bins, score) in curves.items():
+        full = bins[bins["n"] > 0]
+        ax.plot(full["mean_prob"], full["frac_hgg"], marker="o",
+                label=f"{name} (Brier {score:.3f})")
+    ax.set_xlabel("mean predicted HGG probability")
+    ax.set_ylabel("observed share of HGG")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7, loc="upper left")
+    if caption:
+        ax.set_title(caption, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def gradcam_grid(images: np.ndarray, cams: np.ndarray, masks: np.ndarray, titles,
+                 ncols: int = 4, caption: str = "") -> plt.Figure:
+    """Grad-CAM heat maps over uint8 slices ``(N, H, W)`` with the tumour outline (cyan)."""
+    n = len(images)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.5 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i in range(n):
+        ax = axes.flat[i]
+        ax.imshow(_axial(images[i]), cmap="gray", vmin=0, vmax=255)
+        ax.imshow(_axial(cams[i]), cmap="jet", alpha=0.35, vmin=0, vmax=1)
+        if masks[i].any():
+            ax.contour(_axial(masks[i]), levels=[0.5], colors="cyan", linewidths=0.8)
+        ax.set_title(titles[i], fontsize=7)
+    if caption:
+        fig.suptitle(caption, fontsize=8)
+    fig.tight_layout()
+    return fig

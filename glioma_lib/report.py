@@ -23,3 +23,13 @@ def cohort_table(cohort: pd.DataFrame) -> pd.DataFrame:
     table.loc["total"] = table["patients"].sum()
     table.index.name = "grade"
     return table
+
+
+def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
+    """A sentence for the prose when a test set is too small to conclude anything."""
+    if n_patients >= minimum:
+        return (f"The test set holds {n_patients} patients: the intervals below are wide but "
+                f"informative.")
+    return (f"This run's test set holds only {n_patients} patients (profile too small): its "
+            f"intervals span most of the possible range and no conclusion should be drawn from "
+            f"it; build the default profile for numbers that mean something.")

@@ -131,6 +131,22 @@ def _one_patient(args) -> tuple[str, object]:
         return "error", (row["seg"], str(err))
 
 
+#: The pseudo-sequence name of the early-fusion input (one network, three sequences).
+FUSION = "fusion"
+FUSED_SEQUENCES = ("t1", "t2", "flair")
+
+
+def early_fusion(arrays: dict[str, np.ndarray], sequences=FUSED_SEQUENCES) -> np.ndarray:
+    """Stack co-registered sequences as the channels of one image: ``(N, len(sequences), S, S)``."""
+    missing = [s for s in sequences if s not in arrays]
+    if missing:
+        raise ValueError(f"early fusion needs sequences {missing} that were not prepared")
+    shapes = {arrays[s].shape for s in sequences}
+    if len(shapes) != 1:
+        raise ValueError(f"early fusion needs equal shapes, got {sorted(shapes)}")
+    return np.stack([np.asarray(arrays[s]) for s in sequences], axis=1)
+
+
 @dataclass
 class SliceSet:
     """The cached slice stage: index table and (memory-mapped) uint8 arrays per sequence."""
@@ -143,6 +159,13 @@ class SliceSet:
     def array(self, seq: str) -> np.ndarray:
         """``(N, S, S)`` uint8 array of one sequence (``"mask"`` for the tumour mask)."""
         return np.load(self.folder / f"{seq}.npy", mmap_mode="r")
+
+    def inputs(self, name: str, fused: tuple[str, ...] = FUSED_SEQUENCES) -> np.ndarray:
+        """A network's input array: one sequence ``(N, S, S)``, or for ``"fusion"`` the
+        early-fusion stack ``(N, 3, S, S)`` with ``fused`` (T1, T2, FLAIR) as the channels."""
+        if name != FUSION:
+            return np.asarray(self.array(name))
+        return early_fusion({seq: self.array(seq) for seq in fused}, fused)
 
     @property
     def labels(self) -> np.ndarray:

@@ -92,3 +92,16 @@ def split_counts(index: pd.DataFrame, split: np.ndarray) -> pd.DataFrame:
     out[("slices", "total")] = out["slices"].sum(axis=1)
     out[("patients", "total")] = out["patients"].sum(axis=1)
     return out.sort_index(axis=1)
+
+
+def shuffle_grades_by_patient(index: pd.DataFrame, seed: int = 0) -> np.ndarray:
+    """Per-row labels after permuting the grades *across patients* (the shuffled-label test).
+
+    Every slice of a patient gets the same (borrowed) label; the share of HGG is unchanged.
+    A model can only beat chance on such labels by recognising patients it has seen.
+    """
+    patients = _patients(index)
+    grades = (patients["grade"] == "HGG").to_numpy().astype(int)
+    shuffled = np.random.default_rng(seed).permutation(grades)
+    label_of = dict(zip(patients["patient_id"], shuffled, strict=True))
+    return index["patient_id"].map(label_of).to_numpy().astype(int)

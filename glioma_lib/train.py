@@ -31,6 +31,12 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def as_batch(images: np.ndarray) -> torch.Tensor:
+    """uint8 ``(B, H, W)`` (one sequence) or ``(B, C, H, W)`` (early fusion) → ``(B, C, H, W)``."""
+    x = torch.from_numpy(np.ascontiguousarray(images))
+    return x[:, None] if x.ndim == 3 else x
+
+
 def to_input(batch_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
     """``(B, 1|3, H, W)`` uint8 → ImageNet-normalised float ``(B, 3, H, W)`` (channels_last)."""
     x = batch_u8.to(device, non_blocking=True).float().div_(255)
@@ -61,13 +67,13 @@ def _save_checkpoint(path: Path, model, optimizer, epoch: int, history: list, be
 
 def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 256,
              device: torch.device | None = None) -> tuple[float, float, np.ndarray]:
-    """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, H, W)``."""
+    """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``."""
     device = device or pick_device()
     model.eval()
     probs, losses = [], []
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
-            x = torch.from_numpy(np.ascontiguousarray(images[start:start + batch_size]))[:, None]
+            x = as_batch(images[start:start + batch_size])
             y = torch.from_numpy(np.asarray(labels[start:start + batch_size])).long().to(device)
             with torch.autocast(device.type, enabled=device.type == "cuda"):
                 logits = model(to_input(x, device)).float()
@@ -123,7 +129,7 @@ def train_model(
         for b in tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress,
                       leave=False):
             idx = np.sort(order[b:b + cfg.batch_size])
-            x = torch.from_numpy(np.ascontiguousarray(train_images[idx]))[:, None]
+            x = as_batch(train_images[idx])
             if cfg.online_aug:
                 x = augment_batch(x, transform)
             y = torch.from_numpy(np.asarray(train_labels[idx])).long().to(device)

@@ -26,3 +26,15 @@ def patient_mean(frame: pd.DataFrame, columns, by: str = "patient_id") -> pd.Dat
     agg = {c: "mean" for c in columns}
     agg["label"] = "first"
     return frame.groupby(by, sort=True).agg(agg).reset_index()
+
+
+def patient_level(frame: pd.DataFrame, columns, by: str = "patient_id",
+                  threshold: float = 0.5) -> pd.DataFrame:
+    """Grade patients from their slices: per column, the mean slice probability (same name)
+    and the share of slices voting HGG (``vote_<column>``); one row per patient."""
+    columns = list(columns)
+    votes = {f"vote_{c}": (frame[c] >= threshold).astype(float) for c in columns}
+    wide = frame.assign(**votes)
+    out = patient_mean(wide, columns + list(votes), by=by)
+    out["n_slices"] = frame.groupby(by, sort=True).size().to_numpy()
+    return out
