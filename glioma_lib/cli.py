@@ -28,6 +28,23 @@ def _synth(args) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    from .predict import InputError, grade, write_png, write_report
+
+    files = {"t1": args.t1, "t2": args.t2, "flair": args.flair, "seg": args.seg}
+    try:
+        report, figure = grade(files, args.models, args.protocol, gradcam=args.png is not None)
+    except InputError as err:
+        print(f"glioma-grade predict: error: {err}", file=sys.stderr)
+        return 2
+    if args.png:
+        write_png(figure, args.png)
+    write_report(report, args.out)  # last: a report exists only when everything succeeded
+    print(f"{report['grade']} (p(HGG) = {report['probability_hgg']:.3f}, "
+          f"{report['votes_hgg']} sequences vote HGG) -> {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``glioma-grade``."""
     parser = argparse.ArgumentParser(prog="glioma-grade", description=__doc__)
@@ -45,6 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--n-hgg", type=int, default=259)
     synth.add_argument("--seed", type=int, default=2022)
     synth.set_defaults(func=_synth)
+
+    pred = sub.add_parser("predict", help="grade one patient with the models a book run trained")
+    for seq in ("t1", "t2", "flair"):
+        pred.add_argument(f"--{seq}", required=True, help=f"the {seq.upper()} NIfTI volume")
+    pred.add_argument("--seg", default=None,
+                      help="tumour mask (optional; else the slices are found automatically)")
+    pred.add_argument("--models", required=True,
+                      help="results/<profile>/models (or one protocol folder under it)")
+    pred.add_argument("--protocol", default=None,
+                      help="which protocol's models (default: patient, else slice)")
+    pred.add_argument("--out", required=True, help="the JSON report to write")
+    pred.add_argument("--png", default=None, help="also write a PNG with Grad-CAM overlays")
+    pred.set_defaults(func=_predict)
 
     args = parser.parse_args(argv)
     return args.func(args)

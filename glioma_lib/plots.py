@@ -219,3 +219,23 @@ def gradcam_grid(images: np.ndarray, cams: np.ndarray, masks: np.ndarray, titles
         fig.suptitle(caption, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def verdict_figure(images: dict[str, np.ndarray], cams: dict[str, np.ndarray] | None,
+                   report: dict) -> plt.Figure:
+    """``glioma-grade predict``'s PNG: each sequence at the key slice (Grad-CAM overlaid when
+    given) with its probability, and the verdict as the title."""
+    fig, axes = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.6), squeeze=False)
+    for ax, (seq, image) in zip(axes[0], images.items(), strict=True):
+        ax.imshow(_axial(image), cmap="gray", vmin=0, vmax=255)
+        if cams is not None:
+            ax.imshow(_axial(cams[seq]), cmap="jet", alpha=0.35, vmin=0, vmax=1)
+        info = report["sequences"][seq]
+        ax.set_title(f"{SEQ_TITLES.get(seq, seq)}: p(HGG) = {info['probability_hgg']:.2f} "
+                     f"→ {info['vote']}", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"{report['grade']} (p(HGG) = {report['probability_hgg']:.2f}, "
+                 f"{report['votes_hgg']} vote HGG) — slice {report['slices']['key_slice']}; "
+                 f"weights: {report['models']['flair']['weights']}", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -93,20 +93,28 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def patient_slices(
-    volumes: dict[str, np.ndarray], sequences, n_slices: int, size: int
+    volumes: dict[str, np.ndarray], sequences, n_slices: int, size: int,
+    window: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Window, normalise and resize one patient: ``({seq: (n, S, S) uint8}, indices, areas)``.
 
-    Slices are axial (last axis) and moved to ``(n, H, W)``; a mask array is included
-    under ``"mask"``.
+    Slices are axial (last axis) and moved to ``(n, H, W)``. The window is
+    ``tumour_window(volumes["seg"])`` unless given; with a ``"seg"`` volume the tumour mask
+    is included under ``"mask"`` and ``areas`` counts its voxels per slice (zeros without).
     """
-    seg = volumes["seg"]
-    window = tumour_window(seg, n_slices)
-    areas = (seg[..., window] > 0).sum((0, 1))
+    seg = volumes.get("seg")
+    if window is None:
+        if seg is None:
+            raise ValueError("a slice window needs a segmentation or explicit indices")
+        window = tumour_window(seg, n_slices)
+    window = np.asarray(window)
     out = {}
     for seq in sequences:
         norm = normalise(volumes[seq], window)
         out[seq] = to_uint8(resize_slices(np.moveaxis(norm, -1, 0), size))
+    if seg is None:
+        return out, window, np.zeros(len(window), int)
+    areas = (seg[..., window] > 0).sum((0, 1))
     mask = np.moveaxis((seg[..., window] > 0).astype(np.float32), -1, 0)
     out["mask"] = (resize_slices(mask, size, nearest=True) > 0.5).astype(np.uint8)
     return out, window, areas

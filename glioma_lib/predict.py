@@ -1,0 +1,191 @@
+"""Grade one new patient with the per-sequence models a book run trained.
+
+Inputs are validated before any work (:func:`check_inputs`); the tumour slices come from a
+segmentation when one is given, otherwise from the images (:func:`auto_tumour_mask`: the region
+bright on both FLAIR and T2 inside the brain, which is what oedema and tumour look like and CSF
+does not). The report is a JSON file (and optionally a PNG), each written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from . import __version__
+from .brats import CohortError, check_headers, load_volume
+from .experiment import load_model
+from .slices import patient_slices, tumour_window
+from .store import atomic_write, write_json
+from .train import predict as predict_probs
+
+SEQUENCES = ("t1", "t2", "flair")
+#: Where a models root holds several protocols, the honest one is preferred.
+PROTOCOL_PREFERENCE = ("patient", "slice")
+AUTO_METHOD = ("automatic: largest 3-D region with FLAIR z > {flair_z} and T2 z > {t2_z} "
+               "(robust z-scores inside the brain, brain eroded by {erode} voxels)")
+
+
+class InputError(ValueError):
+    """A bad input of ``predict``: names the file (or folder) and the problem."""
+
+    def __init__(self, path: str | Path, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = str(path), problem
+
+
+def check_inputs(files: dict[str, str | Path]) -> dict[str, np.ndarray]:
+    """Load and validate every given volume (keys ``t1 t2 flair`` and optionally ``seg``).
+
+    Raises :class:`InputError` for a missing or unreadable file, a non-3-D image, shapes or
+    affines that disagree, NaN/Inf voxels, an all-zero image or an empty segmentation.
+    """
+    files = {k: Path(v) for k, v in files.items() if v is not None}
+    try:
+        images = check_headers(files, list(files))
+        volumes = {k: load_volume(files[k], img=images[k]) for k in files}
+    except CohortError as err:
+        raise InputError(err.path, err.problem) from None
+    for key, vol in volumes.items():
+        if not np.any(vol != 0):
+            what = "empty segmentation (no tumour label)" if key == "seg" else \
+                "empty image (every voxel is zero)"
+            raise InputError(files[key], what)
+    if "seg" in volumes:
+        volumes["seg"] = volumes["seg"].astype(np.uint8)
+    return volumes
+
+
+def _robust_z(volume: np.ndarray, brain: np.ndarray) -> np.ndarray:
+    values = volume[brain]
+    med = np.median(values)
+    mad = 1.4826 * np.median(np.abs(values - med)) or values.std() or 1.0
+    return (volume - med) / mad
+
+
+def auto_tumour_mask(volumes: dict[str, np.ndarray], flair_z: float = 2.0, t2_z: float = 1.0,
+                     erode: int = 3) -> np.ndarray:
+    """A tumour mask from the images alone: the largest connected region that is bright on
+    both FLAIR and T2 inside the (eroded) brain. Raises ``ValueError`` when none is found."""
+    brain = (volumes["flair"] > 0) & (volumes["t2"] > 0)
+    brain = ndimage.binary_erosion(brain, iterations=erode)
+    if not brain.any():
+        raise ValueError("no brain found (FLAIR and T2 have no common non-zero voxels)")
+    bright = (_robust_z(volumes["flair"], brain) > flair_z) & \
+        (_robust_z(volumes["t2"], brain) > t2_z) & brain
+    bright = ndimage.binary_opening(bright, iterations=1)
+    labels, n = ndimage.label(bright)
+    if n == 0:
+        raise ValueError("no FLAIR/T2-hyperintense region found; pass --seg")
+    sizes = ndimage.sum_labels(bright, labels, index=np.arange(1, n + 1))
+    return (labels == 1 + int(np.argmax(sizes))).astype(np.uint8)
+
+
+def window_overlap(a, b) -> float:
+    """Share of the slices of window ``a`` that are also in window ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    return len(np.intersect1d(a, b)) / max(len(a), 1)
+
+
+def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, str]:
+    """The folder holding ``t1/ t2/ flair/`` models: ``models`` itself, or its protocol
+    sub-folder (``protocol``, else ``patient``, else ``slice``)."""
+    root = Path(models)
+    if not root.is_dir():
+        raise InputError(root, "models folder not found (build the book first: make book)")
+
+    def complete(folder: Path) -> bool:
+        return all((folder / s / "model.json").exists() and (folder / s / "best.pt").exists()
+                   for s in SEQUENCES)
+
+    if protocol is None and complete(root):
+        return root, root.name
+    for name in ([protocol] if protocol else PROTOCOL_PREFERENCE):
+        if complete(root / name):
+            return root / name, name
+    wanted = protocol or " or ".join(PROTOCOL_PREFERENCE)
+    raise InputError(root, f"no trained t1/t2/flair models (model.json + best.pt) for "
+                           f"protocol {wanted}")
+
+
+def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None = None,
+          gradcam: bool = False) -> tuple[dict, dict]:
+    """Grade one patient. Returns the JSON report and, for the PNG, the key-slice images
+    (and Grad-CAM maps when asked)."""
+    start = time.perf_counter()
+    volumes = check_inputs(files)
+    folder, protocol = find_models(models, protocol)
+    nets = {s: load_model(folder / s) for s in SEQUENCES}
+    meta = {s: json.loads((folder / s / "model.json").read_text()) for s in SEQUENCES}
+    size = int(meta["flair"]["image_size"])
+    n_slices = int(meta["flair"].get("n_slices", 20))
+    if "seg" in volumes:
+        mask, method = volumes["seg"], "segmentation (--seg)"
+    else:
+        try:
+            mask = auto_tumour_mask(volumes)
+        except ValueError as err:
+            raise InputError(files["flair"], str(err)) from None
+        method = AUTO_METHOD.format(flair_z=2.0, t2_z=1.0, erode=3)
+    window = tumour_window(mask, n_slices)
+    slices, window, _ = patient_slices(volumes, SEQUENCES, n_slices, size, window=window)
+    areas = (mask[..., window] > 0).sum((0, 1))
+    key = int(np.argmax(areas))
+    per_seq = {}
+    for s in SEQUENCES:
+        probs = predict_probs(nets[s], slices[s])
+        p = float(probs.mean())
+        per_seq[s] = {"probability_hgg": p, "vote": "HGG" if p >= 0.5 else "LGG",
+                      "slice_probabilities": [round(float(x), 4) for x in probs]}
+    votes = sum(v["vote"] == "HGG" for v in per_seq.values())
+    combined = float(np.mean([v["probability_hgg"] for v in per_seq.values()]))
+    report = {
+        "grade": "HGG" if votes * 2 > len(SEQUENCES) else "LGG",
+        "probability_hgg": combined,
+        "rule": "majority vote of the T1, T2 and FLAIR models (each: mean slice probability "
+                ">= 0.5 votes HGG); probability_hgg is the mean of their probabilities",
+        "votes_hgg": f"{votes} of {len(SEQUENCES)}",
+        "sequences": per_seq,
+        "slices": {"indices": [int(i) for i in window], "key_slice": int(window[key]),
+                   "method": method},
+        "models": {s: {"folder": str(folder / s), "backbone": meta[s]["backbone"],
+                       "weights": meta[s]["weights_note"]} for s in SEQUENCES},
+        "protocol": protocol,
+        "profile": meta["flair"].get("profile"),
+        "image_size": size,
+        "library_version": __version__,
+        "inputs": {k: str(v) for k, v in files.items() if v is not None},
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    figure = {"images": {s: slices[s][key] for s in SEQUENCES}, "report": report}
+    if gradcam:
+        from .explain import gradcam as cam
+
+        figure["cams"] = {s: cam(nets[s], slices[s][key:key + 1])[0] for s in SEQUENCES}
+    return report, figure
+
+
+def write_report(report: dict, out: str | Path) -> Path:
+    """Write the JSON report atomically."""
+    out = Path(out)
+    write_json(out, report)
+    return out
+
+
+def write_png(figure: dict, out: str | Path) -> Path:
+    """The three sequences at the key slice with Grad-CAM overlays and the verdict (atomic)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from .plots import verdict_figure
+
+    fig = verdict_figure(figure["images"], figure.get("cams"), figure["report"])
+    out = Path(out)
+    atomic_write(out, lambda p: fig.savefig(p, dpi=120, format="png"))
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return out
