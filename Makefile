@@ -42,6 +42,9 @@ test: setup browser
 
 bench: setup
 	$(PY) bench/bench_data.py
+	$(PY) bench/bench_train.py --size 128
+	$(PY) bench/bench_train.py --size 224
+	$(PY) bench/bench_predict.py
 
 clean:
 	rm -rf _build results

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 import warnings
 
+import pandas as pd
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .models import REGISTRY, count_parameters, create
+from .models import REGISTRY, WeightsNotFound, count_parameters, create, find_weights
 
 
 def depth(model: nn.Module) -> int | None:
@@ -79,3 +80,45 @@ def measure(name: str, image_size: int, timing: bool = True) -> dict:
         "CPU ms/image": latency_ms(model, image_size) if timing else float("nan"),
         "weights": model.weights_note,
     }
+
+
+def common_weights(names) -> str | None:
+    """``"imagenet"`` when every named backbone's ImageNet weights are on this machine, else
+    ``None`` (random init for all): a comparison must not mix initialisations."""
+    try:
+        for name in names:
+            find_weights(name)
+    except WeightsNotFound:
+        return None
+    return "imagenet"
+
+
+def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
+    """Each backbone trained on the glioma task itself under the profile's lighter recipe
+    (patient-level split, one sequence, ``compare_train_slices`` training slices, the same
+    initialisation for all: see :func:`common_weights`): validation AUC and seconds per epoch,
+    with the weights each actually had."""
+    from sklearn.metrics import roc_auc_score
+
+    from .experiment import run_protocol
+    from .train import predict
+
+    p = data.profile
+    names = list(names or REGISTRY)
+    weights = common_weights(names)
+    rows = []
+    for name in names:
+        run = run_protocol(data, "patient", backbone=name, weights=weights,
+                           sequences=(sequence,), light=True, max_train=p.compare_train_slices,
+                           tag=f"backbone-{name}")
+        model = run.runs[sequence].model
+        images = data.slices.inputs(sequence)[run.val_rows]
+        labels = data.slices.labels[run.val_rows]
+        history = run.runs[sequence].history
+        auc = roc_auc_score(labels, predict(model, images)) if len(set(labels)) == 2 \
+            else float("nan")
+        rows.append({"backbone": name, "weights": model.weights_note,
+                     "val AUC": auc, "val accuracy": float(history["val_acc"].iloc[-1]),
+                     "s / epoch": float(history["seconds"].mean()),
+                     "epochs": len(history)})
+    return pd.DataFrame(rows).set_index("backbone")

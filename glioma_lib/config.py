@@ -37,6 +37,8 @@ class Profile:
     #: Epochs of the lighter comparison runs of chapters 3 and 6 (backbone head-to-head,
     #: shuffled labels, transfer vs scratch): online augmentation only, no offline 6×.
     extra_epochs: int = 3
+    #: Training slices of each backbone in the head-to-head of chapter 3 (None: all).
+    compare_train_slices: int | None = None
     #: Bootstrap resamples (of patients) behind every confidence interval.
     n_bootstrap: int = 1000
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
@@ -55,7 +57,7 @@ PROFILES: dict[str, Profile] = {
         # 45 min on 2 cores: 96 px, and instead of 1 epoch over the 6× offline set, 5 epochs
         # of online augmentation (about the same number of images seen, 5 points per curve).
         name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
-        offline_aug=False, epochs=5, batch_size=64, extra_epochs=3,
+        offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=1200,
     ),
     "paper": Profile(
         name="paper", n_lgg=76, n_hgg=259, n_slices=20, image_size=224,

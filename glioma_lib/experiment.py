@@ -21,7 +21,7 @@ from .augment import expand_offline
 from .config import Profile, stage_dir
 from .models import GliomaNet, create
 from .stages import Data
-from .store import is_current, mark_done, save_csv, write_json
+from .store import atomic_write, is_current, mark_done, save_csv, write_json
 from .train import TrainConfig, predict, train_model
 
 
@@ -43,6 +43,7 @@ class ProtocolRun:
     runs: dict[str, SequenceRun]
     predictions: pd.DataFrame  # row, patient_id, label, p_<seq> for each sequence
     weights_note: str
+    val_rows: np.ndarray | None = None  # rows of the validation split
 
 
 def load_model(folder: str | Path) -> GliomaNet:
@@ -56,17 +57,34 @@ def load_model(folder: str | Path) -> GliomaNet:
     return model
 
 
+def model_card(model: GliomaNet, sequence: str, image_size: int, n_slices: int,
+               profile: str, protocol: str) -> dict:
+    """What ``model.json`` records beside ``best.pt`` (read by ``load_model`` and predict)."""
+    return {"backbone": model.name, "sequence": sequence, "weights_note": model.weights_note,
+            "image_size": image_size, "n_slices": n_slices, "profile": profile,
+            "protocol": protocol}
+
+
+def save_model(model: GliomaNet, folder: str | Path, card: dict) -> Path:
+    """Write ``best.pt`` (state dict) and ``model.json`` atomically into ``folder``."""
+    folder = Path(folder)
+    atomic_write(folder / "best.pt", lambda p: torch.save(model.state_dict(), p))
+    write_json(folder / "model.json", card)
+    return folder
+
+
 def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                  labels: np.ndarray | None = None, tag: str | None = None,
                  backbone: str | None = None, weights: str | None = "imagenet",
                  sequences: tuple[str, ...] | None = None, light: bool = False,
-                 progress: bool = False) -> ProtocolRun:
+                 max_train: int | None = None, progress: bool = False) -> ProtocolRun:
     """Train one model per sequence on ``protocol``'s split and predict its test rows.
 
     ``labels`` overrides the true labels (e.g. shuffled by patient); ``tag`` names the
     cached run (default: the protocol); ``sequences`` may include ``"fusion"`` (early fusion,
     one network on T1/T2/FLAIR as channels); ``light`` uses the profile's lighter comparison
-    recipe (``extra_epochs``, online augmentation only).
+    recipe (``extra_epochs``, online augmentation only); ``max_train`` trains on a seeded
+    random subset of that many training slices.
     """
     profile = profile or data.profile
     if light:
@@ -76,6 +94,8 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
     split = data.split(protocol)
     y = data.slices.labels if labels is None else np.asarray(labels)
     tr, va, te = (np.flatnonzero(split == s) for s in ("train", "val", "test"))
+    if max_train is not None and max_train < len(tr):
+        tr = np.sort(np.random.default_rng(profile.seed).choice(tr, max_train, replace=False))
     runs: dict[str, SequenceRun] = {}
     preds = data.index.iloc[te][["row", "patient_id", "grade"]].copy()
     preds["label"] = y[te]
@@ -86,7 +106,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         manifest = {"version": __version__, "profile": profile.to_dict(), "protocol": protocol,
                     "sequence": seq, "backbone": backbone, "weights": weights,
                     "labels": hashlib.sha256(y.astype(np.uint8).tobytes()).hexdigest()
-                    if labels is not None else "true", "n": len(y)}
+                    if labels is not None else "true", "n": len(y), "n_train": len(tr)}
         if is_current(folder, manifest):
             model = load_model(folder)
             history = pd.read_csv(folder / "history.csv")
@@ -105,11 +125,8 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
             for stale in ("last.pt", "best.pt"):
                 (folder / stale).unlink(missing_ok=True)
             history = train_model(model, x_tr, y_tr, images[va], y[va], cfg, folder)
-            write_json(folder / "model.json", {"backbone": backbone, "sequence": seq,
-                                                "weights_note": model.weights_note,
-                                                "image_size": profile.image_size,
-                                                "n_slices": profile.n_slices,
-                                                "profile": profile.name, "protocol": protocol})
+            write_json(folder / "model.json", model_card(model, seq, profile.image_size,
+                                                         profile.n_slices, profile.name, protocol))
             (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept
             mark_done(folder, manifest)
         notes.add(model.weights_note)
@@ -117,4 +134,4 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         runs[seq] = SequenceRun(seq, model, history, folder)
     out = stage_dir(profile, "predictions") / f"{tag or protocol}.csv"
     save_csv(out, preds)
-    return ProtocolRun(protocol, runs, preds, "; ".join(sorted(notes)))
+    return ProtocolRun(protocol, runs, preds, "; ".join(sorted(notes)), va)

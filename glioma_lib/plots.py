@@ -239,3 +239,20 @@ def verdict_figure(images: dict[str, np.ndarray], cams: dict[str, np.ndarray] | 
                  f"weights: {report['models']['flair']['weights']}", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def window_agreement_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure:
+    """Per grade: distribution of the automatic window's overlap with the true window and of
+    its share of tumour-bearing slices (``predict.auto_window_agreement`` output)."""
+    long = table.melt(id_vars=["patient_id", "grade"], value_vars=["overlap", "tumour_slices"],
+                      var_name="measure", value_name="share")
+    long["measure"] = long["measure"].map({"overlap": "overlap with the true window",
+                                           "tumour_slices": "chosen slices holding tumour"})
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    sns.boxplot(data=long, x="measure", y="share", hue="grade", ax=ax, fliersize=2)
+    ax.set_xlabel("")
+    ax.set_ylim(-0.02, 1.02)
+    if caption:
+        ax.set_title(caption, fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -189,3 +189,36 @@ def write_png(figure: dict, out: str | Path) -> Path:
 
     plt.close(fig)
     return out
+
+
+def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None = None,
+                          seed: int = 0):
+    """How the automatic window compares with the segmentation's, per patient of ``cohort``:
+    ``overlap`` (share of the true window's slices also chosen), ``tumour_slices`` (share of
+    the chosen slices that hold tumour in the true mask) and ``key_distance`` (slices between
+    the two largest-tumour slices). ``max_patients`` draws a seeded, grade-stratified sample."""
+    import pandas as pd
+
+    from .brats import load_patient
+
+    if max_patients is not None and max_patients < len(cohort):
+        share = max_patients / len(cohort)
+        cohort = cohort.groupby("grade", group_keys=False).sample(frac=share, random_state=seed)
+    rows = []
+    for _, row in cohort.iterrows():
+        vols = load_patient(row, ("t2", "flair"))
+        truth = tumour_window(vols["seg"], n_slices)
+        try:
+            auto_mask = auto_tumour_mask(vols)
+        except ValueError:
+            rows.append({"patient_id": row["patient_id"], "grade": row["grade"], "found": False,
+                         "overlap": 0.0, "tumour_slices": 0.0, "key_distance": np.nan})
+            continue
+        auto = tumour_window(auto_mask, n_slices)
+        key_auto = auto[np.argmax((auto_mask[..., auto] > 0).sum((0, 1)))]
+        key_true = truth[np.argmax((vols["seg"][..., truth] > 0).sum((0, 1)))]
+        rows.append({"patient_id": row["patient_id"], "grade": row["grade"], "found": True,
+                     "overlap": window_overlap(truth, auto),
+                     "tumour_slices": float((vols["seg"][..., auto] > 0).any((0, 1)).mean()),
+                     "key_distance": abs(int(key_auto) - int(key_true))})
+    return pd.DataFrame(rows)

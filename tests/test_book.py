@@ -22,10 +22,15 @@ def smoke_html() -> Path:
 @pytest.mark.slow
 def test_smoke_book_has_every_chapter(smoke_html):
     pages = {p.relative_to(smoke_html).as_posix() for p in smoke_html.rglob("*.html")}
-    for name in ("01_data", "02_augmentation", "03_backbones", "04_training", "05_results"):
+    for name in ("01_data", "02_augmentation", "03_backbones", "04_training", "05_results",
+                 "06_beyond", "07_predict"):
         assert f"notebooks/{name}.html" in pages
     results = (smoke_html / "notebooks" / "05_results.html").read_text()
     assert "Table 2" in results and "paper" in results and "smoke" in results
+    beyond = (smoke_html / "notebooks" / "06_beyond.html").read_text()
+    assert "shuffled" in beyond and "no conclusion should be drawn" in beyond
+    predict = (smoke_html / "notebooks" / "07_predict.html").read_text()
+    assert "glioma-grade predict --t1" in predict and "probability_hgg" in predict
 
 
 @pytest.mark.slow
@@ -51,8 +56,9 @@ def test_every_page_loads_in_headless_chromium(smoke_html):
                                   "[i.src, i.naturalWidth, i.naturalHeight])")
             for src, w, h in sizes:
                 assert w > 0 and h > 0, f"{html}: image {src} has no size"
-            if html.name == "05_results.html":
-                page.screenshot(path=str(shots / "05_results.png"), full_page=True)
+            if html.name in ("05_results.html", "06_beyond.html", "07_predict.html"):
+                page.screenshot(path=str(shots / html.name.replace(".html", ".png")),
+                                full_page=True)
         browser.close()
     assert (shots / "05_results.png").stat().st_size > 10_000
 

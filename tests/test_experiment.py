@@ -1,0 +1,68 @@
+"""Protocol runs as chapters 3, 6 and 7 use them: early fusion, the light recipe, a capped
+training set, the cache, and the backbone head-to-head."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from conftest import write_patient
+
+from glioma_lib import backbones
+from glioma_lib.backbones import common_weights, head_to_head
+from glioma_lib.config import get_profile
+from glioma_lib.experiment import load_model, run_protocol
+from glioma_lib.models import WeightsNotFound
+from glioma_lib.stages import prepare_data
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exp")
+    root = tmp / "MICCAI_BraTS_2019_Data_Training"
+    for i in range(14):
+        write_patient(root / ("LGG" if i < 6 else "HGG"), f"BraTS19_EXP_{i:03d}_1")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GLIOMA_RESULTS", str(tmp / "results"))
+    profile = replace(get_profile("smoke"), name="unit", image_size=32, epochs=1,
+                      extra_epochs=2, batch_size=8, workers=1)
+    yield prepare_data(profile, root, progress=False)
+    mp.undo()
+
+
+def test_early_fusion_light_recipe_and_capped_training_set(data):
+    run = run_protocol(data, "patient", sequences=("fusion",), light=True, max_train=10,
+                       backbone="mobilenet_v2", weights=None, tag="unit-fusion")
+    folder = run.runs["fusion"].folder
+    assert "p_fusion" in run.predictions and len(run.runs["fusion"].history) == 2
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["n_train"] == 10 and manifest["profile"]["epochs"] == 2
+    assert json.loads((folder / "model.json").read_text())["sequence"] == "fusion"
+    assert load_model(folder).name == "mobilenet_v2"
+    stamp = (folder / "best.pt").stat().st_mtime_ns
+    again = run_protocol(data, "patient", sequences=("fusion",), light=True, max_train=10,
+                         backbone="mobilenet_v2", weights=None, tag="unit-fusion")
+    assert (folder / "best.pt").stat().st_mtime_ns == stamp  # reused, not retrained
+    assert again.predictions["p_fusion"].tolist() == pytest.approx(
+        run.predictions["p_fusion"].tolist(), abs=1e-6)
+    assert set(run.predictions["patient_id"]).isdisjoint(
+        data.index.loc[run.val_rows, "patient_id"])
+
+
+def test_head_to_head_reports_auc_time_and_weights(data):
+    table = head_to_head(data, ["mobilenet_v2"])
+    row = table.loc["mobilenet_v2"]
+    assert 0 <= row["val AUC"] <= 1 and row["s / epoch"] > 0 and row["epochs"] == 2
+    assert row["weights"]
+
+
+def test_common_weights_never_mixes_initialisations(monkeypatch):
+    def only_lite0(name, path=None):
+        if name != "efficientnet_lite0":
+            raise WeightsNotFound(name)
+        return name
+
+    monkeypatch.setattr(backbones, "find_weights", only_lite0)
+    assert common_weights(["efficientnet_lite0"]) == "imagenet"
+    assert common_weights(["googlenet", "efficientnet_lite0"]) is None

@@ -1,0 +1,174 @@
+"""``glioma-grade predict``: with and without a mask, every bad input, the report's fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+from conftest import AFFINE, tiny_volumes
+
+from glioma_lib import __version__
+from glioma_lib.cli import main
+from glioma_lib.experiment import model_card, save_model
+from glioma_lib.models import create
+from glioma_lib.predict import SEQUENCES, auto_tumour_mask, find_models, window_overlap
+from glioma_lib.slices import tumour_window
+
+N_SLICES, SIZE = 4, 32
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Path:
+    """results/<profile>/models with a slice and a patient protocol (random-init GoogLeNets)."""
+    root = tmp_path_factory.mktemp("results") / "smoke" / "models"
+    for protocol in ("slice", "patient"):
+        for seq in SEQUENCES:
+            model = create("googlenet", weights=None)
+            save_model(model, root / protocol / seq,
+                       model_card(model, seq, SIZE, N_SLICES, "smoke", protocol))
+    return root
+
+
+def write(folder: Path, vols: dict, affine=AFFINE) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for key, data in vols.items():
+        out[key] = folder / f"P_{key}.nii.gz"
+        nib.save(nib.Nifti1Image(data, affine), out[key])
+    return out
+
+
+@pytest.fixture
+def patient(tmp_path) -> tuple[dict[str, Path], dict]:
+    vols = tiny_volumes(7)
+    return write(tmp_path / "in", vols), vols
+
+
+def argv(files, models, out, seg=True, png=None) -> list[str]:
+    args = ["predict", "--t1", str(files["t1"]), "--t2", str(files["t2"]),
+            "--flair", str(files["flair"]), "--models", str(models), "--out", str(out)]
+    if seg:
+        args += ["--seg", str(files["seg"])]
+    return args + (["--png", str(png)] if png else [])
+
+
+def test_with_a_mask_the_report_has_every_field(patient, models, tmp_path, capsys):
+    files, vols = patient
+    out, png = tmp_path / "report.json", tmp_path / "report.png"
+    assert main(argv(files, models, out, png=png)) == 0
+    report = json.loads(out.read_text())
+    assert report["grade"] in ("HGG", "LGG") and 0 <= report["probability_hgg"] <= 1
+    assert report["slices"]["method"].startswith("segmentation")
+    assert report["slices"]["indices"] == tumour_window(vols["seg"], N_SLICES).tolist()
+    assert report["slices"]["key_slice"] in report["slices"]["indices"]
+    assert set(report["sequences"]) == set(SEQUENCES)
+    probs = [report["sequences"][s]["probability_hgg"] for s in SEQUENCES]
+    assert report["probability_hgg"] == pytest.approx(np.mean(probs))
+    votes = sum(report["sequences"][s]["vote"] == "HGG" for s in SEQUENCES)
+    assert report["grade"] == ("HGG" if votes >= 2 else "LGG")
+    assert all(len(report["sequences"][s]["slice_probabilities"]) == N_SLICES for s in SEQUENCES)
+    assert report["protocol"] == "patient" and report["profile"] == "smoke"
+    assert report["models"]["t1"]["backbone"] == "googlenet"
+    assert "random init" in report["models"]["t1"]["weights"].lower()
+    assert report["library_version"] == __version__ and report["image_size"] == SIZE
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert report["grade"] in capsys.readouterr().out
+
+
+def test_without_a_mask_the_window_is_found_from_the_images(patient, models, tmp_path):
+    files, vols = patient
+    out = tmp_path / "auto.json"
+    assert main(argv(files, models / "slice", out, seg=False)) == 0
+    report = json.loads(out.read_text())
+    assert report["slices"]["method"].startswith("automatic")
+    assert report["protocol"] == "slice"
+    truth = tumour_window(vols["seg"], N_SLICES)
+    assert window_overlap(report["slices"]["indices"], truth) >= 0.75
+
+
+def test_auto_window_on_a_synthetic_patient():
+    from glioma_lib.synth import synth_patient
+
+    vols, _ = synth_patient("HGG", seed=5, index=0)
+    vols = {k: v.astype(np.float32) for k, v in vols.items()}
+    auto = tumour_window(auto_tumour_mask(vols), 20)
+    assert window_overlap(auto, tumour_window(vols["seg"], 20)) >= 0.5
+
+
+def _bad_inputs(tmp_path: Path, files: dict[str, Path], vols: dict):
+    """(name, argv-changes, expected file, expected words) for every bad input."""
+    cases = []
+    missing = tmp_path / "nope_t2.nii.gz"
+    cases.append(("missing", {"t2": missing}, missing, "not found"))
+    garbage = tmp_path / "garbage_flair.nii.gz"
+    garbage.write_bytes(b"this is not a nifti file at all" * 20)
+    cases.append(("unreadable", {"flair": garbage}, garbage, "unreadable"))
+    truncated = tmp_path / "cut_t1.nii.gz"
+    truncated.write_bytes(files["t1"].read_bytes()[:400])
+    cases.append(("truncated", {"t1": truncated}, truncated, ""))
+    four = write(tmp_path / "4d", {"t1": np.stack([vols["t1"]] * 2, -1)})["t1"]
+    cases.append(("not 3-D", {"t1": four}, four, "3-D"))
+    small = write(tmp_path / "shape", {"t2": vols["t2"][:-2]})["t2"]
+    cases.append(("shape", {"t2": small}, small, "shape"))
+    shifted = write(tmp_path / "affine", {"flair": vols["flair"]},
+                    affine=np.diag([2.0, 1, 1, 1]))["flair"]
+    cases.append(("affine", {"flair": shifted}, shifted, "affine"))
+    nan = write(tmp_path / "nan", {"t2": np.full_like(vols["t2"], np.nan)})["t2"]
+    cases.append(("all NaN", {"t2": nan}, nan, "NaN"))
+    zero = write(tmp_path / "zero", {"t1": np.zeros_like(vols["t1"])})["t1"]
+    cases.append(("all zero", {"t1": zero}, zero, "empty"))
+    empty_seg = write(tmp_path / "seg", {"seg": np.zeros_like(vols["seg"])})["seg"]
+    cases.append(("empty mask", {"seg": empty_seg}, empty_seg, "empty"))
+    return cases
+
+
+def test_every_bad_input_exits_2_with_one_line_and_writes_nothing(patient, models, tmp_path,
+                                                                   capsys):
+    files, vols = patient
+    out = tmp_path / "out" / "report.json"
+    for name, change, culprit, words in _bad_inputs(tmp_path, files, vols):
+        code = main(argv({**files, **change}, models, out, png=tmp_path / "out" / "r.png"))
+        err = capsys.readouterr().err.strip()
+        assert code == 2, name
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, (name, err)
+        assert str(culprit) in err and words in err, (name, err)
+        assert not out.exists() and not (tmp_path / "out" / "r.png").exists(), name
+
+
+def test_missing_models_exit_2(patient, tmp_path, capsys):
+    files, _ = patient
+    assert main(argv(files, tmp_path / "no-models", tmp_path / "r.json")) == 2
+    assert "models folder not found" in capsys.readouterr().err
+    (tmp_path / "half" / "patient" / "t1").mkdir(parents=True)
+    assert main(argv(files, tmp_path / "half", tmp_path / "r.json")) == 2
+    assert "no trained t1/t2/flair models" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_a_failed_run_keeps_the_previous_report(patient, models, tmp_path):
+    files, _ = patient
+    out = tmp_path / "report.json"
+    out.write_text('{"grade": "previous"}')
+    assert main(argv({**files, "t1": tmp_path / "missing.nii.gz"}, models, out)) == 2
+    assert json.loads(out.read_text()) == {"grade": "previous"}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_find_models_prefers_the_patient_protocol(models):
+    assert find_models(models) == (models / "patient", "patient")
+    assert find_models(models, "slice") == (models / "slice", "slice")
+    assert find_models(models / "slice") == (models / "slice", "slice")
+
+
+def test_auto_window_agreement_table(cohort_2019):
+    from glioma_lib.brats import index_cohort
+    from glioma_lib.predict import auto_window_agreement
+
+    table = auto_window_agreement(index_cohort(cohort_2019), n_slices=4)
+    assert len(table) == 5 and table["found"].all()
+    assert (table["overlap"] >= 0.75).all() and (table["tumour_slices"] == 0.75).all()
+    sample = auto_window_agreement(index_cohort(cohort_2019), n_slices=4, max_patients=2)
+    assert len(sample) == 2 and set(sample["grade"]) == {"HGG", "LGG"}
