@@ -27,8 +27,7 @@ import numpy as np
 import torch
 
 from glioma_lib.cli import main as cli
-from glioma_lib.experiment import model_card, save_model
-from glioma_lib.models import create
+from glioma_lib.models import create, model_card, save_model
 from glioma_lib.predict import SEQUENCES
 from glioma_lib.synth import synth_patient
 

@@ -7,21 +7,19 @@ so notebooks 04, 05 and 06 share one training run per protocol instead of traini
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from . import __version__
 from .augment import expand_offline
 from .config import Profile, stage_dir
-from .models import GliomaNet, create
+from .models import GliomaNet, create, load_model, model_card
 from .stages import Data
-from .store import atomic_write, is_current, mark_done, save_csv, write_json
+from .store import is_current, mark_done, save_csv, write_json
 from .train import TrainConfig, predict, train_model
 
 
@@ -44,33 +42,6 @@ class ProtocolRun:
     predictions: pd.DataFrame  # row, patient_id, label, p_<seq> for each sequence
     weights_note: str
     val_rows: np.ndarray | None = None  # rows of the validation split
-
-
-def load_model(folder: str | Path) -> GliomaNet:
-    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only)."""
-    folder = Path(folder)
-    meta = json.loads((folder / "model.json").read_text())
-    model = create(meta["backbone"], weights=None)
-    model.load_state_dict(torch.load(folder / "best.pt", map_location="cpu", weights_only=True))
-    model.weights_note = meta["weights_note"]
-    model.eval()
-    return model
-
-
-def model_card(model: GliomaNet, sequence: str, image_size: int, n_slices: int,
-               profile: str, protocol: str) -> dict:
-    """What ``model.json`` records beside ``best.pt`` (read by ``load_model`` and predict)."""
-    return {"backbone": model.name, "sequence": sequence, "weights_note": model.weights_note,
-            "image_size": image_size, "n_slices": n_slices, "profile": profile,
-            "protocol": protocol}
-
-
-def save_model(model: GliomaNet, folder: str | Path, card: dict) -> Path:
-    """Write ``best.pt`` (state dict) and ``model.json`` atomically into ``folder``."""
-    folder = Path(folder)
-    atomic_write(folder / "best.pt", lambda p: torch.save(model.state_dict(), p))
-    write_json(folder / "model.json", card)
-    return folder
 
 
 def run_protocol(data: Data, protocol: str, profile: Profile | None = None,

@@ -11,6 +11,7 @@ initialisation is allowed, in which case ``model.weights_note`` says so.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -22,6 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
+
+from .store import atomic_write, write_json  # noqa: E402
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -276,3 +279,31 @@ def imagenet_normalise(x: torch.Tensor) -> torch.Tensor:
     mean = torch.tensor(IMAGENET_MEAN, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
     return (x - mean) / std
+
+
+# --------------------------------------------------------------------------- saved models
+def load_model(folder: str | Path) -> GliomaNet:
+    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only)."""
+    folder = Path(folder)
+    meta = json.loads((folder / "model.json").read_text())
+    model = create(meta["backbone"], weights=None)
+    model.load_state_dict(torch.load(folder / "best.pt", map_location="cpu", weights_only=True))
+    model.weights_note = meta["weights_note"]
+    model.eval()
+    return model
+
+
+def model_card(model: GliomaNet, sequence: str, image_size: int, n_slices: int,
+               profile: str, protocol: str) -> dict:
+    """What ``model.json`` records beside ``best.pt`` (read by ``load_model`` and predict)."""
+    return {"backbone": model.name, "sequence": sequence, "weights_note": model.weights_note,
+            "image_size": image_size, "n_slices": n_slices, "profile": profile,
+            "protocol": protocol}
+
+
+def save_model(model: GliomaNet, folder: str | Path, card: dict) -> Path:
+    """Write ``best.pt`` (state dict) and ``model.json`` atomically into ``folder``."""
+    folder = Path(folder)
+    atomic_write(folder / "best.pt", lambda p: torch.save(model.state_dict(), p))
+    write_json(folder / "model.json", card)
+    return folder

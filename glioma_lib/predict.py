@@ -17,7 +17,7 @@ from scipy import ndimage
 
 from . import __version__
 from .brats import CohortError, check_headers, load_volume
-from .experiment import load_model
+from .models import load_model
 from .slices import patient_slices, tumour_window
 from .store import atomic_write, write_json
 from .train import predict as predict_probs

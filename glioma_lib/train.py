@@ -19,7 +19,6 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .augment import augment_batch, online_transform
 from .models import GliomaNet, imagenet_normalise, param_groups
 from .store import atomic_write, save_csv
 
@@ -100,6 +99,8 @@ def train_model(
     lowest validation loss) and ``history.csv``. ``stop_after`` ends the run early after
     that many epochs in total (used to test resume).
     """
+    from .augment import augment_batch, online_transform  # torchvision v2: ~1 s to import
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     device = pick_device()

@@ -12,8 +12,8 @@ from conftest import write_patient
 from glioma_lib import backbones
 from glioma_lib.backbones import common_weights, head_to_head
 from glioma_lib.config import get_profile
-from glioma_lib.experiment import load_model, run_protocol
-from glioma_lib.models import WeightsNotFound
+from glioma_lib.experiment import run_protocol
+from glioma_lib.models import WeightsNotFound, load_model
 from glioma_lib.stages import prepare_data
 
 

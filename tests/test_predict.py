@@ -12,8 +12,7 @@ from conftest import AFFINE, tiny_volumes
 
 from glioma_lib import __version__
 from glioma_lib.cli import main
-from glioma_lib.experiment import model_card, save_model
-from glioma_lib.models import create
+from glioma_lib.models import create, model_card, save_model
 from glioma_lib.predict import SEQUENCES, auto_tumour_mask, find_models, window_overlap
 from glioma_lib.slices import tumour_window
 
