@@ -44,6 +44,8 @@ bench: setup
 	$(PY) bench/bench_data.py
 	$(PY) bench/bench_train.py --size 128
 	$(PY) bench/bench_train.py --size 224
+	$(PY) bench/bench_loader.py --size 96
+	$(PY) bench/bench_loader.py --size 128
 	$(PY) bench/bench_predict.py
 
 clean:

@@ -54,3 +54,52 @@ def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame({"value": [str(round(v, 2)) if isinstance(v, float) else str(v)
                                    for v in rows.values()]},
                         index=pd.Index(list(rows), name="measure"))
+
+
+#: (file, key path, label, target text, test) for the summary of ``bench/results``.
+BENCH_ROWS = [
+    ("data.json", "synth_patients_per_s", "synthetic cohort: patients/s (2 workers)", "—", None),
+    ("data.json", "slice_stage_over_bare", "slice stage time / bare NIfTI reading", "≤ 1.3",
+     lambda v: v <= 1.3),
+    ("train_128_tuned.json", "ratio", "training 128 px: real data path / model alone", "≥ 0.9",
+     lambda v: v >= 0.9),
+    ("train_224_tuned.json", "ratio", "training 224 px: real data path / model alone", "≥ 0.9",
+     lambda v: v >= 0.9),
+    ("train_224_tuned.json", "peak_rss_MiB", "training 224 px, batch 32: peak memory (MiB)",
+     "—", None),
+    ("loader_96.json", "training_ours_over_best_plain",
+     "training 96 px: ours / ImageFolder + PIL", "≥ 1.5", lambda v: v >= 1.5),
+    ("loader_96.json", "data_path_ours_over_best_plain",
+     "data path alone 96 px: ours / ImageFolder + PIL", "—", None),
+    ("loader_128.json", "training_ours_over_best_plain",
+     "training 128 px: ours / ImageFolder + PIL", "≥ 1.5", lambda v: v >= 1.5),
+    ("predict.json", "command_with_mask_s", "glioma-grade predict, one patient, 224 px (s)",
+     "< 5", lambda v: v < 5),
+    ("book_default.json", "book_s", "default book, cohort cached (s)", "—", None),
+    ("book_default.json", "total_with_cohort_s", "default book incl. cohort generation (s)",
+     "≤ 2700", lambda v: v <= 2700),
+    ("book_smoke.json", "book_s", "smoke book (s)", "≤ 600", lambda v: v <= 600),
+]
+
+
+def bench_summary(folder) -> pd.DataFrame:
+    """Every performance target of the project beside its measured value (``bench/results``).
+
+    Rows whose file is missing say "not measured", so the book never hides a gap.
+    """
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    rows = []
+    for file, key, label, target, check in BENCH_ROWS:
+        path = folder / file
+        value = json.loads(path.read_text()).get(key) if path.exists() else None
+        if value is None:
+            rows.append({"measure": label, "value": "not measured", "target": target,
+                         "met": "—", "file": file})
+            continue
+        met = "—" if check is None else ("yes" if check(value) else "no")
+        rows.append({"measure": label, "value": f"{value:.3g}" if isinstance(value, float)
+                     else str(value), "target": target, "met": met, "file": file})
+    return pd.DataFrame(rows).set_index("measure")

@@ -1,6 +1,7 @@
 """The whole smoke book: papermill runs every notebook, Jupyter Book builds with -W, and
 headless Chromium opens every page as a reader would."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -46,11 +47,15 @@ def test_every_page_loads_in_headless_chromium(smoke_html):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1600})
+        remote: list[str] = []  # the book must read offline: nothing fetched from the web
+        page.on("request", lambda r: remote.append(r.url)
+                if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
         for html in pages:
             page.goto(html.resolve().as_uri())
             page.wait_for_load_state("load")
             text = page.inner_text("body")
             assert "Traceback (most recent call last)" not in text, html
+            assert not re.search(r"\b[A-Z]\w*Warning: ", text), f"{html}: a warning is shown"
             assert "Error" not in page.title(), html
             sizes = page.evaluate("Array.from(document.images).map(i => "
                                   "[i.src, i.naturalWidth, i.naturalHeight])")
@@ -60,6 +65,7 @@ def test_every_page_loads_in_headless_chromium(smoke_html):
                 page.screenshot(path=str(shots / html.name.replace(".html", ".png")),
                                 full_page=True)
         browser.close()
+    assert remote == [], f"pages fetch remote resources: {sorted(set(remote))[:5]}"
     assert (shots / "05_results.png").stat().st_size > 10_000
 
 

@@ -37,3 +37,20 @@ def test_figures_draw(cohort_2019):
     arr = np.random.default_rng(0).integers(1, 255, (4, 8, 8)).astype(np.uint8)
     fig = plots.intensity_histograms({"t1": arr}, np.array([0, 0, 1, 1]))
     assert fig is not None
+
+
+def test_bench_summary_marks_targets_and_missing_files(tmp_path):
+    import json
+
+    from glioma_lib.report import bench_summary, bench_table
+
+    (tmp_path / "data.json").write_text(json.dumps({"slice_stage_over_bare": 1.88,
+                                                    "synth_patients_per_s": 0.6}))
+    (tmp_path / "predict.json").write_text(json.dumps({"command_with_mask_s": 4.0}))
+    table = bench_summary(tmp_path)
+    assert table.loc["slice stage time / bare NIfTI reading", "met"] == "no"
+    assert table.loc["glioma-grade predict, one patient, 224 px (s)", "met"] == "yes"
+    assert table.loc["smoke book (s)", "value"] == "not measured"
+    one = bench_table(tmp_path / "predict.json", {"command_with_mask_s": "command (s)"})
+    assert one.loc["command (s)", "value"] == "4.0"
+    assert "not measured" in bench_table(tmp_path / "nope.json").iloc[0, 0]

@@ -1,0 +1,80 @@
+"""Benchmark: the whole book under a profile (DESIGN.md budgets: smoke ≤ 10 min, default ≤ 45
+min on 2 cores), per notebook and in total, with the synthetic cohort generation timed apart.
+
+Runs ``make_book`` (or, with ``--log``, reads the log of a ``make book`` run already made) and
+writes ``bench/results/book_<profile>.json``. Stages already cached under ``results/`` are
+reused, so for a full figure start from an empty ``results/<profile>/``; ``--fresh-cohort``
+also regenerates the cohort in a temporary folder and times it.
+
+    python bench/bench_book.py --profile default --fresh-cohort
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from glioma_lib.config import get_profile
+
+OUT = Path(__file__).parent / "results"
+NOTEBOOK = re.compile(r"\[papermill\] (\S+)\.ipynb done in (\d+) s")
+TOTAL = re.compile(r"\[book\] built .* in (\d+) s")
+
+
+def parse(lines: list[str]) -> dict:
+    """Seconds per notebook and in total from ``make_book``'s log lines."""
+    notebooks = {m.group(1): int(m.group(2)) for m in map(NOTEBOOK.search, lines) if m}
+    totals = [int(m.group(1)) for m in map(TOTAL.search, lines) if m]
+    if not notebooks or not totals:
+        raise SystemExit("no '[papermill] … done in' / '[book] built … in' lines in the log")
+    return {"notebooks_s": notebooks, "book_s": totals[-1],
+            "jupyter_book_s": totals[-1] - sum(notebooks.values())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--log", default=None, help="a make book log to read instead of building")
+    ap.add_argument("--fresh-cohort", action="store_true",
+                    help="also time generating the profile's synthetic cohort from scratch")
+    args = ap.parse_args()
+    profile = get_profile(args.profile)
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name}
+    if args.fresh_cohort:
+        from glioma_lib.synth import make_cohort
+
+        tmp = Path(tempfile.mkdtemp(prefix="bench_book_"))
+        try:
+            start = time.perf_counter()
+            make_cohort(tmp / "cohort", profile.n_lgg, profile.n_hgg, seed=profile.seed,
+                        workers=profile.workers, progress=False)
+            result["cohort_s"] = time.perf_counter() - start
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if args.log:
+        lines = Path(args.log).read_text().splitlines()
+        result["source"] = f"log of a make book run ({Path(args.log).name})"
+    else:
+        from glioma_lib.pipeline import make_book
+
+        lines = []
+        make_book(profile.name, log=lambda msg: (lines.append(msg), print(msg)))
+        result["source"] = "bench/bench_book.py run"
+    result.update(parse(lines))
+    if "cohort_s" in result:
+        result["total_with_cohort_s"] = result["book_s"] + result["cohort_s"]
+    result["budget_s"] = {"smoke": 600, "default": 2700}.get(profile.name)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"book_{profile.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

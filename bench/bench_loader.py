@@ -1,0 +1,148 @@
+"""Benchmark: our data path against a plain ``ImageFolder`` + PIL pipeline, the way most
+people would write it.
+
+Ours: the cached uint8 slice array → per-image online augmentation with torchvision v2 on
+uint8 tensors → ImageNet normalisation. Plain: the same slices saved as PNG files in an
+``ImageFolder`` layout → PIL decode → the same augmentation as PIL transforms → ``ToTensor`` →
+``Normalize``, through a ``DataLoader`` with the same number of worker processes as cores
+(and with none). Both feed the same GoogLeNet training step. Reports images/s for the data
+path alone and for whole training steps, and their ratios (target: ours ≥ 1.5× the plain
+pipeline at 96–128 px). Writes ``bench/results/loader_<size>.json``.
+
+    python bench/bench_loader.py --size 96 --images 1024
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader
+from torchvision import datasets
+from torchvision import transforms as T
+
+from glioma_lib.augment import augment_batch, online_transform
+from glioma_lib.config import results_root
+from glioma_lib.models import create, param_groups
+from glioma_lib.slices import resize_slices, to_uint8
+from glioma_lib.train import to_input
+
+OUT = Path(__file__).parent / "results"
+
+
+def plain_transform(size: int) -> T.Compose:
+    """The paper's online augmentation as classic PIL transforms."""
+    frac = 15.0 / 224.0
+    return T.Compose([
+        T.Grayscale(num_output_channels=3),
+        T.RandomAffine(degrees=4.0, translate=(frac, frac), shear=(-20, 20, -20, 20),
+                       interpolation=T.InterpolationMode.BILINEAR),
+        T.RandomHorizontalFlip(),
+        T.ToTensor(),
+        T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+    ])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", type=int, default=96)
+    ap.add_argument("--images", type=int, default=1024)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--train-batches", type=int, default=6)
+    ap.add_argument("--slices", default=str(results_root() / "default" / "slices" / "flair.npy"),
+                    help="cached uint8 slices to use (random noise when absent)")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    source = Path(args.slices)
+    if source.exists():  # real slices (mostly black background, as PNGs of MRI are)
+        real = np.load(source, mmap_mode="r")
+        pick = np.sort(rng.choice(len(real), min(args.images, len(real)), replace=False))
+        cache = to_uint8(resize_slices(np.asarray(real[pick], np.float32) / 255, args.size))
+        args.images = len(cache)
+    else:
+        cache = rng.integers(0, 255, (args.images, args.size, args.size), dtype=np.uint8)
+    labels = rng.integers(0, 2, args.images)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_loader_"))
+    try:
+        for i, (img, y) in enumerate(zip(cache, labels, strict=True)):
+            folder = tmp / ("HGG" if y else "LGG")
+            folder.mkdir(exist_ok=True)
+            Image.fromarray(img).save(folder / f"{i:05d}.png")
+        transform = online_transform(args.size)
+        cpu = torch.device("cpu")
+
+        def ours():
+            order = rng.permutation(args.images)
+            for b in range(0, args.images, args.batch):
+                idx = np.sort(order[b:b + args.batch])
+                x = augment_batch(torch.from_numpy(cache[idx])[:, None], transform)
+                yield to_input(x, cpu), torch.from_numpy(labels[idx])
+
+        def plain(workers: int):
+            ds = datasets.ImageFolder(str(tmp), transform=plain_transform(args.size))
+            loader = DataLoader(ds, batch_size=args.batch, shuffle=True, num_workers=workers,
+                                persistent_workers=False)
+            for x, y in loader:
+                yield x.contiguous(memory_format=torch.channels_last), y
+
+        def data_rate(make) -> float:
+            start = time.perf_counter()
+            n = sum(len(x) for x, _ in make())
+            return n / (time.perf_counter() - start)
+
+        workers = min(2, os.cpu_count() or 1)
+        rates = {"ours": data_rate(ours), "plain_0_workers": data_rate(lambda: plain(0)),
+                 f"plain_{workers}_workers": data_rate(lambda: plain(workers))}
+
+        model = create("googlenet", weights=None).to(memory_format=torch.channels_last)
+        opt = torch.optim.Adam(param_groups(model))
+        model.train()
+
+        def train_rate(make) -> float:
+            batches = iter(make())
+            x, y = next(batches)  # warm-up step
+            F.cross_entropy(model(x), y).backward()
+            start, n = time.perf_counter(), 0
+            for _ in range(args.train_batches):
+                x, y = next(batches)
+                opt.zero_grad(set_to_none=True)
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+                n += len(x)
+            return n / (time.perf_counter() - start)
+
+        train = {"ours": train_rate(ours), "plain_0_workers": train_rate(lambda: plain(0)),
+                 f"plain_{workers}_workers": train_rate(lambda: plain(workers))}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    best_plain_data = max(v for k, v in rates.items() if k != "ours")
+    best_plain_train = max(v for k, v in train.items() if k != "ours")
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "size": args.size, "images": args.images, "batch": args.batch,
+        "images_from": str(source) if source.exists() else "random noise",
+        "data_path_img_per_s": rates, "training_img_per_s": train,
+        "data_path_ours_over_best_plain": rates["ours"] / best_plain_data,
+        "training_ours_over_best_plain": train["ours"] / best_plain_train,
+        "target_ratio": 1.5,
+        "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
+                                                      "MALLOC_TRIM_THRESHOLD_")},
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"loader_{args.size}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
