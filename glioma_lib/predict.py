@@ -66,8 +66,12 @@ def _robust_z(volume: np.ndarray, brain: np.ndarray) -> np.ndarray:
     return (volume - med) / mad
 
 
-def auto_tumour_mask(volumes: dict[str, np.ndarray], flair_z: float = 2.0, t2_z: float = 1.0,
-                     erode: int = 3) -> np.ndarray:
+#: Thresholds of :func:`auto_tumour_mask`, also quoted in the report's method line.
+AUTO_FLAIR_Z, AUTO_T2_Z, AUTO_ERODE = 2.0, 1.0, 3
+
+
+def auto_tumour_mask(volumes: dict[str, np.ndarray], flair_z: float = AUTO_FLAIR_Z,
+                     t2_z: float = AUTO_T2_Z, erode: int = AUTO_ERODE) -> np.ndarray:
     """A tumour mask from the images alone: the largest connected region that is bright on
     both FLAIR and T2 inside the (eroded) brain. Raises ``ValueError`` when none is found."""
     brain = (volumes["flair"] > 0) & (volumes["t2"] > 0)
@@ -129,7 +133,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
             mask = auto_tumour_mask(volumes)
         except ValueError as err:
             raise InputError(files["flair"], str(err)) from None
-        method = AUTO_METHOD.format(flair_z=2.0, t2_z=1.0, erode=3)
+        method = AUTO_METHOD.format(flair_z=AUTO_FLAIR_Z, t2_z=AUTO_T2_Z, erode=AUTO_ERODE)
     window = tumour_window(mask, n_slices)
     slices, window, _ = patient_slices(volumes, SEQUENCES, n_slices, size, window=window)
     areas = (mask[..., window] > 0).sum((0, 1))
