@@ -193,7 +193,8 @@ def _load_image(path: str | Path) -> nib.spatialimages.SpatialImage:
 def load_volume(path: str | Path, dtype=np.float32, img=None) -> np.ndarray:
     """Load one 3-D volume; raise :class:`CohortError` on truncation, non-3-D or NaN/Inf.
 
-    ``img`` is the already-opened image of ``path``, when the caller has it.
+    ``dtype=None`` keeps the stored type (labels); ``img`` is the already-opened image of
+    ``path``, when the caller has it.
     """
     img = _load_image(path) if img is None else img
     try:
@@ -235,8 +236,8 @@ def load_patient(
     """
     images = check_headers(row, [*sequences, "seg"])
     out = {s: load_volume(row[s], img=images[s]) for s in sequences}
-    seg = load_volume(row["seg"], img=images["seg"])
-    if not (seg > 0).any():
+    seg = load_volume(row["seg"], dtype=None, img=images["seg"])
+    if not seg.any():
         raise CohortError(row["seg"], "empty tumour mask (no non-zero label)")
-    out["seg"] = seg.astype(np.uint8)
+    out["seg"] = seg if seg.dtype == np.uint8 else seg.astype(np.uint8)
     return out

@@ -3,7 +3,14 @@ import pytest
 from conftest import tiny_volumes, write_patient
 
 from glioma_lib.brats import CohortError, index_cohort
-from glioma_lib.slices import as_rgb, load_slices, normalise, prepare_slices, tumour_window
+from glioma_lib.slices import (
+    as_rgb,
+    load_slices,
+    normalise,
+    prepare_slices,
+    slice_areas,
+    tumour_window,
+)
 
 
 def test_window_centred_on_largest_slice():
@@ -86,3 +93,12 @@ def test_prepare_slices_skips_or_raises_on_bad_patient(cohort_2019, tmp_path):
                        on_error="skip", progress=False)
     assert [k["patient_id"] for k in s.skipped] == ["BraTS19_TST_000_9"]
     assert "BraTS19_TST_000_9" not in set(s.index.patient_id)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_slice_areas_count_labels_per_axial_slice(order):
+    rng = np.random.default_rng(0)
+    seg = np.asarray(rng.choice([0, 0, 0, 1, 2, 4], size=(9, 7, 11)).astype(np.uint8), order=order)
+    expected = (seg > 0).reshape(-1, 11).sum(0) if order == "C" else (seg > 0).sum((0, 1))
+    assert np.array_equal(slice_areas(seg), expected)
+    assert slice_areas(np.zeros((3, 3, 4))).tolist() == [0, 0, 0, 0]
