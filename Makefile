@@ -40,12 +40,14 @@ test: setup browser
 	$(VENV)/bin/ruff check glioma_lib tests bench
 	$(PY) -m pytest -q
 
+# Run after `make book`: the data and memory benchmarks read the default cohort and slices.
 bench: setup
-	$(PY) bench/bench_data.py
+	$(PY) bench/bench_data.py --patients 40 --cohort results/cohorts/synthetic-76lgg-259hgg-seed2022
 	$(PY) bench/bench_train.py --size 128
 	$(PY) bench/bench_train.py --size 224
 	$(PY) bench/bench_loader.py --size 96
 	$(PY) bench/bench_loader.py --size 128
+	$(PY) bench/bench_memory.py --profile default
 	$(PY) bench/bench_predict.py
 
 clean:

@@ -1,0 +1,74 @@
+"""Benchmark: peak memory (and speed) of training one model at a profile's settings.
+
+Runs the library's own training (``experiment.run_protocol``: the paper's slice split, the
+profile's image size, batch, online/offline augmentation, GoogLeNet + head, Adam) for
+``--epochs`` epoch(s) of one sequence on the profile's cached slices, and records the
+process's peak resident memory before training (data loaded) and after. The run is written
+under a throw-away tag and removed afterwards, so cached results are untouched. Writes
+``bench/results/memory_<profile>.json``.
+
+    python bench/bench_memory.py --profile default --sequence flair --epochs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from glioma_lib.config import get_profile, stage_dir
+from glioma_lib.experiment import run_protocol
+from glioma_lib.stages import prepare_data
+
+OUT = Path(__file__).parent / "results"
+TAG = "bench-memory"
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--sequence", default="flair")
+    ap.add_argument("--epochs", type=int, default=1)
+    args = ap.parse_args()
+    profile = get_profile(args.profile)
+    data = prepare_data(profile, progress=False)
+    before = _peak_mib()
+    run_profile = replace(profile, epochs=args.epochs)
+    start = time.perf_counter()
+    try:
+        run = run_protocol(data, "slice", profile=run_profile, tag=TAG,
+                           sequences=(args.sequence,), weights=profile.weights)
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(stage_dir(profile, "models") / TAG, ignore_errors=True)
+        (stage_dir(profile, "predictions") / f"{TAG}.csv").unlink(missing_ok=True)
+    n_train = int((data.split("slice") == "train").sum()) * (6 if profile.offline_aug else 1)
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "profile": profile.name, "sequence": args.sequence, "epochs": args.epochs,
+        "image_size": profile.image_size, "batch_size": profile.batch_size,
+        "train_images_per_epoch": n_train, "weights": run.weights_note,
+        "peak_rss_data_loaded_MiB": before, "peak_rss_MiB": _peak_mib(),
+        "train_and_test_s": seconds,
+        "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
+                                                      "MALLOC_TRIM_THRESHOLD_")},
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"memory_{profile.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
