@@ -13,8 +13,8 @@ def _book(args) -> int:
     from .pipeline import NotebookFailed, make_book
 
     try:
-        make_book(args.profile, args.brats_root)
-    except NotebookFailed as err:
+        make_book(args.profile, args.brats_root, only=args.only)
+    except (NotebookFailed, ValueError) as err:
         print(f"glioma-grade book: {err}", file=sys.stderr)
         return 1
     return 0
@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--profile", default="default", choices=["smoke", "default", "paper"])
     book.add_argument("--brats-root", default=None,
                       help="a real BraTS 2018/2019/2020 training folder (default: synthetic)")
+    book.add_argument("--only", action="append", metavar="NOTEBOOK",
+                      help="rerun just this notebook (e.g. 08_performance; repeatable) and "
+                           "reuse the others from the last run with the same profile")
     book.set_defaults(func=_book)
 
     synth = sub.add_parser("synth", help="write a synthetic BraTS-2019-layout cohort")

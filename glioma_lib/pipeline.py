@@ -94,10 +94,47 @@ def build_book(root: Path | None = None, log=print) -> Path:
     return build_dir(root) / "html"
 
 
-def make_book(profile: str, brats_root: str | None = None, log=print) -> Path:
-    """Notebooks (papermill) then the book: the whole of ``make book``."""
+def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
+                    rerun: list[str] | None = None) -> list[str]:
+    """Notebooks whose executed copy in ``_build/src`` is missing or was run with other
+    parameters (papermill records them), leaving out those in ``rerun``."""
+    import json
+
+    root = root or project_root()
+    out = build_dir(root) / "src" / NOTEBOOK_DIR
+    wanted = {"profile": profile, "brats_root": brats_root}
+    stale = []
+    for nb in notebooks(root):
+        if rerun and nb.stem in rerun:
+            continue
+        path = out / nb.name
+        try:
+            params = json.loads(path.read_text())["metadata"]["papermill"]["parameters"]
+        except (OSError, ValueError, KeyError):
+            params = None
+        if params is None or any(params.get(k) != v for k, v in wanted.items()):
+            stale.append(nb.stem)
+    return stale
+
+
+def make_book(profile: str, brats_root: str | None = None, log=print,
+              only: list[str] | None = None) -> Path:
+    """Notebooks (papermill) then the book: the whole of ``make book``.
+
+    ``only`` reruns just those notebooks (by stem, e.g. ``08_performance``) and reuses the
+    other executed copies, which must come from a run with the same profile and data.
+    """
     start = time.perf_counter()
-    run_notebooks(profile, brats_root, log=log)
+    if only:
+        known = {nb.stem for nb in notebooks()}
+        unknown = sorted(set(only) - known)
+        if unknown:
+            raise ValueError(f"unknown notebook(s) {unknown}; choose from {sorted(known)}")
+        stale = stale_notebooks(profile, brats_root, rerun=only)
+        if stale:
+            raise ValueError(f"no executed copy of {stale} for profile {profile!r} and this "
+                             "data: build the whole book first")
+    run_notebooks(profile, brats_root, log=log, only=only)
     html = build_book(log=log)
     log(f"[book] built {html / 'index.html'} in {time.perf_counter() - start:.0f} s")
     return html

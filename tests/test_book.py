@@ -89,3 +89,32 @@ def test_failing_notebook_is_named(tmp_path):
     with pytest.raises(NotebookFailed, match="01_broken.ipynb: cell .* broken on purpose"):
         run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
     assert build_dir(tmp_path).exists()
+
+
+def test_stale_notebooks_know_the_parameters_they_ran_with(tmp_path):
+    import json
+
+    from glioma_lib.pipeline import stale_notebooks
+
+    (tmp_path / "notebooks").mkdir()
+    for stem in ("01_a", "02_b", "03_c"):
+        (tmp_path / "notebooks" / f"{stem}.ipynb").write_text("{}")
+    out = build_dir(tmp_path) / "src" / "notebooks"
+    out.mkdir(parents=True)
+
+    def executed(stem, profile):
+        meta = {"papermill": {"parameters": {"profile": profile, "brats_root": None}}}
+        (out / f"{stem}.ipynb").write_text(json.dumps({"metadata": meta}))
+
+    executed("01_a", "default")
+    executed("02_b", "smoke")
+    assert stale_notebooks("default", root=tmp_path) == ["02_b", "03_c"]
+    assert stale_notebooks("default", root=tmp_path, rerun=["02_b", "03_c"]) == []
+    assert stale_notebooks("smoke", root=tmp_path, rerun=["03_c"]) == ["01_a"]
+
+
+def test_make_book_only_refuses_unknown_or_stale_notebooks():
+    with pytest.raises(ValueError, match="unknown notebook"):
+        make_book("smoke", only=["99_nothing"])
+    with pytest.raises(ValueError, match="build the whole book first"):
+        make_book("paper", only=["08_performance"])
