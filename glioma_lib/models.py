@@ -283,12 +283,14 @@ def imagenet_normalise(x: torch.Tensor) -> torch.Tensor:
 
 # --------------------------------------------------------------------------- saved models
 def load_model(folder: str | Path) -> GliomaNet:
-    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only)."""
+    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only); the card
+    it was saved with is ``model.card``."""
     folder = Path(folder)
     meta = json.loads((folder / "model.json").read_text())
     model = create(meta["backbone"], weights=None)
     model.load_state_dict(torch.load(folder / "best.pt", map_location="cpu", weights_only=True))
     model.weights_note = meta["weights_note"]
+    model.card = meta
     model.eval()
     return model
 

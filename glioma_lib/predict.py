@@ -8,7 +8,6 @@ does not). The report is a JSON file (and optionally a PNG), each written atomic
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from scipy import ndimage
 from . import __version__
 from .brats import CohortError, check_headers, load_volume
 from .models import load_model
-from .slices import patient_slices, tumour_window
+from .slices import largest_tumour_slice, patient_slices, tumour_window
 from .store import atomic_write, write_json
 from .train import predict as predict_probs
 
@@ -123,7 +122,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
     volumes = check_inputs(files)
     folder, protocol = find_models(models, protocol)
     nets = {s: load_model(folder / s) for s in SEQUENCES}
-    meta = {s: json.loads((folder / s / "model.json").read_text()) for s in SEQUENCES}
+    meta = {s: nets[s].card for s in SEQUENCES}
     size = int(meta["flair"]["image_size"])
     n_slices = int(meta["flair"].get("n_slices", 20))
     if "seg" in volumes:
@@ -136,8 +135,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
         method = AUTO_METHOD.format(flair_z=AUTO_FLAIR_Z, t2_z=AUTO_T2_Z, erode=AUTO_ERODE)
     window = tumour_window(mask, n_slices)
     slices, window, _ = patient_slices(volumes, SEQUENCES, n_slices, size, window=window)
-    areas = (mask[..., window] > 0).sum((0, 1))
-    key = int(np.argmax(areas))
+    key = largest_tumour_slice(mask) - int(window[0])  # position of z* in the window
     per_seq = {}
     for s in SEQUENCES:
         probs = predict_probs(nets[s], slices[s])
@@ -219,8 +217,7 @@ def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None =
                          "overlap": 0.0, "tumour_slices": 0.0, "key_distance": np.nan})
             continue
         auto = tumour_window(auto_mask, n_slices)
-        key_auto = auto[np.argmax((auto_mask[..., auto] > 0).sum((0, 1)))]
-        key_true = truth[np.argmax((vols["seg"][..., truth] > 0).sum((0, 1)))]
+        key_auto, key_true = largest_tumour_slice(auto_mask), largest_tumour_slice(vols["seg"])
         rows.append({"patient_id": row["patient_id"], "grade": row["grade"], "found": True,
                      "overlap": window_overlap(truth, auto),
                      "tumour_slices": float((vols["seg"][..., auto] > 0).any((0, 1)).mean()),

@@ -38,19 +38,24 @@ def slice_areas(seg: np.ndarray) -> np.ndarray:
     return np.array([np.count_nonzero(seg[..., z]) for z in range(seg.shape[-1])], dtype=np.int64)
 
 
+def largest_tumour_slice(seg: np.ndarray) -> int:
+    """``z*``: the axial slice with the most non-zero labels (lowest index on ties)."""
+    areas = slice_areas(seg)
+    if not areas.any():
+        raise ValueError("empty segmentation: no non-zero label on any slice")
+    return int(np.argmax(areas))
+
+
 def tumour_window(seg: np.ndarray, n: int = 20) -> np.ndarray:
     """The ``n`` axial slice indices around the largest-tumour slice (axial = last axis).
 
     ``z*`` is the slice with the most non-zero labels (lowest index on ties); the window
     starts at ``z* - n // 2`` and is shifted to stay inside ``[0, depth)``.
     """
-    areas = slice_areas(seg)
-    if not areas.any():
-        raise ValueError("empty segmentation: no non-zero label on any slice")
-    depth = seg.shape[-1]
+    depth = np.shape(seg)[-1]
     if n > depth:
         raise ValueError(f"window of {n} slices does not fit a volume of depth {depth}")
-    z_star = int(np.argmax(areas))
+    z_star = largest_tumour_slice(seg)
     start = min(max(z_star - n // 2, 0), depth - n)
     return np.arange(start, start + n)
 

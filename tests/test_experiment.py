@@ -39,7 +39,8 @@ def test_early_fusion_light_recipe_and_capped_training_set(data):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["n_train"] == 10 and manifest["profile"]["epochs"] == 2
     assert json.loads((folder / "model.json").read_text())["sequence"] == "fusion"
-    assert load_model(folder).name == "mobilenet_v2"
+    loaded = load_model(folder)
+    assert loaded.name == "mobilenet_v2" and loaded.card["protocol"] == "patient"
     stamp = (folder / "best.pt").stat().st_mtime_ns
     again = run_protocol(data, "patient", sequences=("fusion",), light=True, max_train=10,
                          backbone="mobilenet_v2", weights=None, tag="unit-fusion")

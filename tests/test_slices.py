@@ -5,6 +5,7 @@ from conftest import tiny_volumes, write_patient
 from glioma_lib.brats import CohortError, index_cohort
 from glioma_lib.slices import (
     as_rgb,
+    largest_tumour_slice,
     load_slices,
     normalise,
     prepare_slices,
@@ -102,3 +103,14 @@ def test_slice_areas_count_labels_per_axial_slice(order):
     expected = (seg > 0).reshape(-1, 11).sum(0) if order == "C" else (seg > 0).sum((0, 1))
     assert np.array_equal(slice_areas(seg), expected)
     assert slice_areas(np.zeros((3, 3, 4))).tolist() == [0, 0, 0, 0]
+
+
+def test_largest_tumour_slice_is_the_window_centre():
+    seg = np.zeros((6, 6, 50), np.uint8)
+    seg[:2, :2, 30] = 1
+    seg[:3, :3, 33] = 2
+    seg[:3, :3, 40] = 4  # a tie: the lower index wins
+    assert largest_tumour_slice(seg) == 33
+    assert tumour_window(seg, 20)[10] == 33
+    with pytest.raises(ValueError, match="empty segmentation"):
+        largest_tumour_slice(np.zeros((3, 3, 5)))
