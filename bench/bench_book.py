@@ -7,6 +7,9 @@ reused, so for a full figure start from an empty ``results/<profile>/``; ``--fre
 also regenerates the cohort in a temporary folder and times it.
 
     python bench/bench_book.py --profile default --fresh-cohort
+    /usr/bin/time -v make book > book.log 2>&1; python bench/bench_book.py --log book.log
+
+A log written under GNU ``time -v`` also gives the peak memory of the run's largest process.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from glioma_lib.config import get_profile
 OUT = Path(__file__).parent / "results"
 NOTEBOOK = re.compile(r"\[papermill\] (\S+)\.ipynb done in (\d+) s")
 TOTAL = re.compile(r"\[book\] built .* in (\d+) s")
+PEAK = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")  # GNU time -v
 
 
 def parse(lines: list[str]) -> dict:
@@ -34,8 +38,12 @@ def parse(lines: list[str]) -> dict:
     totals = [int(m.group(1)) for m in map(TOTAL.search, lines) if m]
     if not notebooks or not totals:
         raise SystemExit("no '[papermill] … done in' / '[book] built … in' lines in the log")
-    return {"notebooks_s": notebooks, "book_s": totals[-1],
-            "jupyter_book_s": totals[-1] - sum(notebooks.values())}
+    result = {"notebooks_s": notebooks, "book_s": totals[-1],
+              "jupyter_book_s": totals[-1] - sum(notebooks.values())}
+    peaks = [int(m.group(1)) for m in map(PEAK.search, lines) if m]
+    if peaks:  # the largest single process of the run (a notebook's kernel)
+        result["peak_rss_MiB"] = peaks[-1] / 1024
+    return result
 
 
 def main() -> None:

@@ -25,9 +25,22 @@ def notebooks(root: Path | None = None) -> list[Path]:
     return sorted((root / NOTEBOOK_DIR).glob("[0-9][0-9]_*.ipynb"))
 
 
-def build_dir(root: Path | None = None) -> Path:
-    """``<repo>/_build`` (ignored by git)."""
-    return (root or project_root()) / "_build"
+#: The profile whose book is the project's book, built into ``<repo>/_build/html``.
+MAIN_PROFILE = "default"
+
+
+def output_root(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
+    """Where a profile's book is built (Jupyter Book's ``--path-output``): the repository for
+    the default profile, ``_build/<profile>`` for the others, so that a smoke build (the
+    tests) never overwrites the default book."""
+    root = root or project_root()
+    return root if profile == MAIN_PROFILE else root / "_build" / profile
+
+
+def build_dir(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
+    """The profile's ``_build`` folder (ignored by git): ``_build`` for the default profile,
+    ``_build/<profile>/_build`` for the others; it holds ``src/`` and ``html/``."""
+    return output_root(root, profile) / "_build"
 
 
 def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
@@ -40,7 +53,7 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
 
     get_profile(profile)  # fail fast on an unknown profile
     root = root or project_root()
-    out = build_dir(root) / "src" / NOTEBOOK_DIR
+    out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
     out.mkdir(parents=True, exist_ok=True)
     params = {"profile": profile, "brats_root": brats_root}
     for nb in notebooks(root):
@@ -60,10 +73,10 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
     return out
 
 
-def assemble_book(root: Path | None = None) -> Path:
+def assemble_book(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
     """Copy the book's sources beside the executed notebooks in ``_build/src``."""
     root = root or project_root()
-    src = build_dir(root) / "src"
+    src = build_dir(root, profile) / "src"
     src.mkdir(parents=True, exist_ok=True)
     for name in BOOK_FILES:
         path = root / name
@@ -76,22 +89,22 @@ def assemble_book(root: Path | None = None) -> Path:
     return src
 
 
-def build_book(root: Path | None = None, log=print) -> Path:
+def build_book(root: Path | None = None, log=print, profile: str = MAIN_PROFILE) -> Path:
     """``jupyter-book build -W -n --keep-going`` of the assembled sources.
 
     Returns the HTML folder (``_build/html``).
     """
     root = root or project_root()
-    src = assemble_book(root)
+    src = assemble_book(root, profile)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb if jb.exists() else "jupyter-book"), "build", "-W", "-n", "--keep-going",
-           str(src), "--path-output", str(root)]
+           str(src), "--path-output", str(output_root(root, profile))]
     log("[book] " + " ".join(cmd))
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     result = subprocess.run(cmd, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}); see above")
-    return build_dir(root) / "html"
+    return build_dir(root, profile) / "html"
 
 
 def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
@@ -101,7 +114,7 @@ def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | No
     import json
 
     root = root or project_root()
-    out = build_dir(root) / "src" / NOTEBOOK_DIR
+    out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
     wanted = {"profile": profile, "brats_root": brats_root}
     stale = []
     for nb in notebooks(root):
@@ -135,6 +148,6 @@ def make_book(profile: str, brats_root: str | None = None, log=print,
             raise ValueError(f"no executed copy of {stale} for profile {profile!r} and this "
                              "data: build the whole book first")
     run_notebooks(profile, brats_root, log=log, only=only)
-    html = build_book(log=log)
+    html = build_book(log=log, profile=profile)
     log(f"[book] built {html / 'index.html'} in {time.perf_counter() - start:.0f} s")
     return html

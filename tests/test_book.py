@@ -42,7 +42,7 @@ def test_every_page_loads_in_headless_chromium(smoke_html):
 
     pages = sorted(p for p in smoke_html.rglob("*.html")
                    if p.name not in ("genindex.html", "search.html") and "_static" not in p.parts)
-    shots = build_dir() / "screenshots"
+    shots = build_dir(profile="smoke") / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -88,7 +88,7 @@ def test_failing_notebook_is_named(tmp_path):
     nbformat.write(nb, nbdir / "01_broken.ipynb")
     with pytest.raises(NotebookFailed, match="01_broken.ipynb: cell .* broken on purpose"):
         run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
-    assert build_dir(tmp_path).exists()
+    assert build_dir(tmp_path, "smoke").exists()
 
 
 def test_stale_notebooks_know_the_parameters_they_ran_with(tmp_path):
@@ -102,15 +102,22 @@ def test_stale_notebooks_know_the_parameters_they_ran_with(tmp_path):
     out = build_dir(tmp_path) / "src" / "notebooks"
     out.mkdir(parents=True)
 
-    def executed(stem, profile):
-        meta = {"papermill": {"parameters": {"profile": profile, "brats_root": None}}}
+    def executed(stem, brats_root):
+        meta = {"papermill": {"parameters": {"profile": "default", "brats_root": brats_root}}}
         (out / f"{stem}.ipynb").write_text(json.dumps({"metadata": meta}))
 
-    executed("01_a", "default")
-    executed("02_b", "smoke")
+    executed("01_a", None)
+    executed("02_b", "/data/brats2019")
     assert stale_notebooks("default", root=tmp_path) == ["02_b", "03_c"]
     assert stale_notebooks("default", root=tmp_path, rerun=["02_b", "03_c"]) == []
-    assert stale_notebooks("smoke", root=tmp_path, rerun=["03_c"]) == ["01_a"]
+    assert stale_notebooks("default", "/data/brats2019", root=tmp_path,
+                           rerun=["03_c"]) == ["01_a"]
+    assert stale_notebooks("smoke", root=tmp_path) == ["01_a", "02_b", "03_c"]  # own folder
+
+
+def test_only_the_default_book_builds_into_build_html(tmp_path):
+    assert build_dir(tmp_path) == tmp_path / "_build"
+    assert build_dir(tmp_path, "smoke") == tmp_path / "_build" / "smoke" / "_build"
 
 
 def test_make_book_only_refuses_unknown_or_stale_notebooks():

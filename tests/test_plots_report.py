@@ -54,3 +54,11 @@ def test_bench_summary_marks_targets_and_missing_files(tmp_path):
     one = bench_table(tmp_path / "predict.json", {"command_with_mask_s": "command (s)"})
     assert one.loc["command (s)", "value"] == "4.0"
     assert "not measured" in bench_table(tmp_path / "nope.json").iloc[0, 0]
+
+
+def test_format_measure_keeps_three_digits_and_whole_large_numbers():
+    from glioma_lib.report import format_measure
+
+    assert format_measure(0.71455) == "0.715"
+    assert format_measure(2926.1) == "2,926"
+    assert format_measure(1900) == "1900"
