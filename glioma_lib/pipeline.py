@@ -12,7 +12,7 @@ from pathlib import Path
 from .config import get_profile, project_root
 
 NOTEBOOK_DIR = "notebooks"
-BOOK_FILES = ("_config.yml", "_toc.yml", "book")
+BOOK_FILES = ("_config.yml", "_toc.yml", "book", "_static")
 
 
 class NotebookFailed(RuntimeError):
