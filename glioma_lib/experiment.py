@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from . import __version__
 from .augment import expand_offline
@@ -82,7 +83,8 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
             model = load_model(folder)
             history = pd.read_csv(folder / "history.csv")
         else:
-            with warnings.catch_warnings():
+            torch.manual_seed(profile.seed)  # the new head (and a random init) from the seed,
+            with warnings.catch_warnings():  # not from whatever ran before in this process
                 warnings.simplefilter("ignore", UserWarning)
                 model = create(backbone, weights=weights,
                                allow_random_init=profile.allow_random_init)

@@ -114,10 +114,18 @@ def paired_bootstrap(frame: pd.DataFrame, score_a: str, score_b: str, metric: st
             "n_patients": len(patients.rows)}
 
 
+#: No-break space: a value and its interval stay on one line in a table cell.
+NBSP = "\u00a0"
+
+
 def format_interval(value: float, low: float, high: float, percent: bool = True) -> str:
-    """``"91.2 % [85.0 %, 96.1 %]"`` (or plain decimals); ``[n/a]`` for an undefined interval."""
+    """``"91.2 % [85.0 %, 96.1 %]"`` (or plain decimals); ``[n/a]`` for an undefined interval.
+
+    The spaces are no-break spaces, so a table never splits an interval over lines."""
     if np.isnan(low) or np.isnan(high):
-        return (f"{value:.1%}" if percent else f"{value:.3f}").replace("%", " %") + " [n/a]"
-    if percent:
-        return f"{value:.1%} [{low:.1%}, {high:.1%}]".replace("%", " %")
-    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+        text = (f"{value:.1%}" if percent else f"{value:.3f}").replace("%", " %") + " [n/a]"
+    elif percent:
+        text = f"{value:.1%} [{low:.1%}, {high:.1%}]".replace("%", " %")
+    else:
+        text = f"{value:.3f} [{low:.3f}, {high:.3f}]"
+    return text.replace(" ", NBSP)

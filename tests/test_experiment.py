@@ -67,3 +67,18 @@ def test_common_weights_never_mixes_initialisations(monkeypatch):
     monkeypatch.setattr(backbones, "find_weights", only_lite0)
     assert common_weights(["efficientnet_lite0"]) == "imagenet"
     assert common_weights(["googlenet", "efficientnet_lite0"]) is None
+
+
+def test_same_seed_same_model_whatever_ran_before(data):
+    import torch
+
+    kwargs = dict(sequences=("t2",), light=True, max_train=10, backbone="mobilenet_v2",
+                  weights=None)
+    torch.manual_seed(123)
+    first = run_protocol(data, "patient", tag="unit-seed-a", **kwargs)
+    torch.rand(1000)  # a notebook that drew random numbers in between
+    second = run_protocol(data, "patient", tag="unit-seed-b", **kwargs)
+    assert first.predictions["p_t2"].tolist() == pytest.approx(
+        second.predictions["p_t2"].tolist(), abs=1e-6)
+    assert first.runs["t2"].history["train_loss"].tolist() == pytest.approx(
+        second.runs["t2"].history["train_loss"].tolist(), abs=1e-6)
