@@ -61,4 +61,6 @@ def test_format_measure_keeps_three_digits_and_whole_large_numbers():
 
     assert format_measure(0.71455) == "0.715"
     assert format_measure(2926.1) == "2,926"
-    assert format_measure(1900) == "1900"
+    assert format_measure(1900) == "1,900"
+    assert format_measure(4) == "4"
+    assert format_measure("yes") == "yes"
