@@ -4,4 +4,4 @@ One module per stage: cohort (:mod:`brats`, :mod:`synth`) → :mod:`slices` → 
 → :mod:`augment` / :mod:`models` / :mod:`train` → :mod:`vote` → :mod:`metrics` → book.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -175,6 +175,30 @@ def cohort_report(cohort: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- loading
+#: Canonical voxel orientation of every loaded volume: the axes point to the patient's Left,
+#: Posterior and Superior (real BraTS files are stored so). An axial slice ``v[..., z]`` of a
+#: canonical volume, transposed (:func:`display_slice`), is in radiological display orientation.
+CANONICAL = ("L", "P", "S")
+
+
+def to_canonical(data: np.ndarray, affine: np.ndarray) -> np.ndarray:
+    """Reorder and flip the voxel axes of ``data`` by its ``affine`` into :data:`CANONICAL`
+    (what MONAI's ``Orientation`` and torchio's ``ToCanonical`` do; a view where possible)."""
+    from nibabel import orientations as ornt
+
+    current = ornt.io_orientation(affine)
+    transform = ornt.ornt_transform(current, ornt.axcodes2ornt(CANONICAL))
+    if (transform == [[0, 1], [1, 1], [2, 1]]).all():
+        return data
+    return ornt.apply_orientation(data, transform)
+
+
+def display_slice(axial: np.ndarray) -> np.ndarray:
+    """A canonical axial slice (``(L, P)`` axes) → radiological display: rows from anterior
+    (top) to posterior, columns from the patient's right (left of the image) to left."""
+    return np.asarray(axial).T
+
+
 def _load_image(path: str | Path) -> nib.spatialimages.SpatialImage:
     path = Path(path)
     if not path.exists():
@@ -191,7 +215,8 @@ def _load_image(path: str | Path) -> nib.spatialimages.SpatialImage:
 
 
 def load_volume(path: str | Path, dtype=np.float32, img=None) -> np.ndarray:
-    """Load one 3-D volume; raise :class:`CohortError` on truncation, non-3-D or NaN/Inf.
+    """Load one 3-D volume in :data:`CANONICAL` orientation (reoriented by its affine);
+    raise :class:`CohortError` on truncation, non-3-D or NaN/Inf.
 
     ``dtype=None`` keeps the stored type (labels); ``img`` is the already-opened image of
     ``path``, when the caller has it.
@@ -204,7 +229,7 @@ def load_volume(path: str | Path, dtype=np.float32, img=None) -> np.ndarray:
     stored_float = img.get_data_dtype().kind == "f" or img.dataobj.slope != 1
     if stored_float and not np.isfinite(data).all():
         raise CohortError(path, "contains NaN or Inf voxels")
-    return data
+    return to_canonical(data, img.affine)
 
 
 def check_headers(row: dict | pd.Series, keys: Iterable[str] = FILE_KEYS) -> dict:

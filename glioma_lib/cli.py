@@ -10,10 +10,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def _book(args) -> int:
-    from .pipeline import NotebookFailed, make_book
+    from .pipeline import NotebookFailed, make_book, resolve_root
 
     try:
-        make_book(args.profile, args.brats_root, only=args.only)
+        make_book(args.profile, resolve_root(args.brats_root), only=args.only)
     except (NotebookFailed, ValueError) as err:
         print(f"glioma-grade book: {err}", file=sys.stderr)
         return 1
@@ -40,14 +40,19 @@ def _predict(args) -> int:
     if args.png:
         write_png(figure, args.png)
     write_report(report, args.out)  # last: a report exists only when everything succeeded
-    print(f"{report['grade']} (p(HGG) = {report['probability_hgg']:.3f}, "
-          f"{report['votes_hgg']} sequences vote HGG) -> {args.out}")
+    probs = ", ".join(f"{s.upper()} {v['probability_hgg']:.3f}"
+                      for s, v in report["sequences"].items())
+    print(f"{report['grade']} ({report['votes_hgg']} sequences vote HGG; p(HGG) per sequence: "
+          f"{probs}) -> {args.out}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``glioma-grade``."""
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="glioma-grade", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"glioma-grade {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     book = sub.add_parser("book", help="run the notebooks under a profile and build the book")

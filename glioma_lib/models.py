@@ -24,10 +24,16 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from .store import atomic_write, write_json  # noqa: E402
+from .store import atomic_write, file_digest, write_json  # noqa: E402
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+#: The scaling of the original Inception-family (TensorFlow) weights: [0, 1] → [−1, 1].
+#: torchvision's GoogLeNet and Inception-v3 ImageNet weights expect it (torchvision forces
+#: ``transform_input=True``, which maps ImageNet-normalised input onto it); timm's ``tf_``
+#: ports and Xception declare it in their ``pretrained_cfg``.
+HALF_MEAN = (0.5, 0.5, 0.5)
+HALF_STD = (0.5, 0.5, 0.5)
 
 
 class WeightsNotFound(FileNotFoundError):
@@ -43,6 +49,9 @@ class Backbone:
     features: int
     weights_file: str                # file name in the torch hub cache / weights dir
     min_size: int = 32               # smallest input the network accepts
+    #: Input normalisation the ImageNet weights were trained with (per RGB channel).
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
 
 
 def _at_least(x: torch.Tensor, min_size: int) -> torch.Tensor:
@@ -116,14 +125,18 @@ def _timm(name: str):
 
 
 REGISTRY: dict[str, Backbone] = {
-    "googlenet": Backbone("googlenet", _googlenet, 1024, "googlenet-1378be20.pth"),
+    "googlenet": Backbone("googlenet", _googlenet, 1024, "googlenet-1378be20.pth",
+                          mean=HALF_MEAN, std=HALF_STD),
     "mobilenet_v2": Backbone("mobilenet_v2", _mobilenet_v2, 1280, "mobilenet_v2-b0353104.pth"),
     "vgg16": Backbone("vgg16", _vgg16, 512, "vgg16-397923af.pth"),
     "inception_v3": Backbone("inception_v3", _inception_v3, 2048,
-                             "inception_v3_google-0cc3c7bd.pth", min_size=75),
-    "xception": Backbone("xception", _timm("legacy_xception"), 2048, "xception-43020ad28.pth"),
+                             "inception_v3_google-0cc3c7bd.pth", min_size=75,
+                             mean=HALF_MEAN, std=HALF_STD),
+    "xception": Backbone("xception", _timm("legacy_xception"), 2048, "xception-43020ad28.pth",
+                         mean=HALF_MEAN, std=HALF_STD),
     "efficientnet_lite0": Backbone("efficientnet_lite0", _timm("tf_efficientnet_lite0"), 1280,
-                                   "efficientnet-lite0-57934424.pth"),
+                                   "efficientnet-lite0-57934424.pth",
+                                   mean=HALF_MEAN, std=HALF_STD),
 }
 
 
@@ -137,16 +150,32 @@ def output_module(in_features: int, dropout: float = 0.5) -> nn.Sequential:
 
 
 class GliomaNet(nn.Module):
-    """Transferred backbone + new output module; 2 logits (LGG, HGG)."""
+    """Transferred backbone + new output module; 2 logits (LGG, HGG).
 
-    def __init__(self, name: str, backbone: nn.Module, head: nn.Module, weights_note: str):
+    Takes images in [0, 1] and applies the input normalisation of its backbone's weights
+    (``mean``/``std`` of :class:`Backbone`) itself, so every caller feeds the same thing.
+    ``weights_id`` identifies the initial weights (``"random"`` or file name + SHA-256).
+    """
+
+    def __init__(self, name: str, backbone: nn.Module, head: nn.Module, weights_note: str,
+                 mean=IMAGENET_MEAN, std=IMAGENET_STD, weights_id: str = "random"):
         super().__init__()
         self.name = name
         self.backbone = backbone
         self.head = head
         self.weights_note = weights_note
+        self.weights_id = weights_id
+        self.register_buffer("input_mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("input_std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+
+    @property
+    def normalisation(self) -> dict[str, list[float]]:
+        """The input normalisation applied in :meth:`forward` (recorded in the model card)."""
+        return {"mean": [round(v, 6) for v in self.input_mean.flatten().tolist()],
+                "std": [round(v, 6) for v in self.input_std.flatten().tolist()]}
 
     def forward(self, x):
+        x = (x - self.input_mean.to(x.dtype)) / self.input_std.to(x.dtype)
         return self.head(self.backbone(x))
 
 
@@ -232,6 +261,21 @@ def _load_backbone(name: str, backbone: nn.Module, state: dict) -> None:
                          f"unexpected {unexpected[:5]}")
 
 
+def weights_identity(name: str, weights: str | None = "imagenet",
+                     allow_random_init: bool = False) -> str:
+    """What a model built by :func:`create` with these arguments starts from: ``"random"``,
+    or the ImageNet file's name and SHA-256 (part of a trained model's cache key)."""
+    if weights is None:
+        return "random"
+    try:
+        path = find_weights(name)
+    except WeightsNotFound:
+        if allow_random_init:
+            return "random (ImageNet weights not found)"
+        raise
+    return f"{path.name}:{file_digest(path)}"
+
+
 def create(name: str, weights: str | None = "imagenet", weights_path: str | Path | None = None,
            allow_random_init: bool = False) -> GliomaNet:
     """The glioma classifier on backbone ``name`` (see :data:`REGISTRY`).
@@ -244,6 +288,7 @@ def create(name: str, weights: str | None = "imagenet", weights_path: str | Path
         raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(REGISTRY)}")
     spec = REGISTRY[name]
     backbone = spec.build()
+    weights_id = "random"
     if weights is None:
         note = "random init"
     elif weights == "imagenet":
@@ -251,16 +296,19 @@ def create(name: str, weights: str | None = "imagenet", weights_path: str | Path
             path = find_weights(name, weights_path)
             _load_backbone(name, backbone, imagenet_state(name, path))
             note = f"ImageNet ({path.name})"
+            weights_id = f"{path.name}:{file_digest(path)}"
         except WeightsNotFound as err:
             if not allow_random_init:
                 raise
             note = "RANDOM INIT — ImageNet weights not found"
+            weights_id = "random (ImageNet weights not found)"
             import warnings
 
             warnings.warn(f"{err} Falling back to random initialisation.", stacklevel=2)
     else:
         raise ValueError("weights must be 'imagenet' or None")
-    return GliomaNet(name, backbone, output_module(spec.features), note)
+    return GliomaNet(name, backbone, output_module(spec.features), note, spec.mean, spec.std,
+                     weights_id)
 
 
 def param_groups(model: GliomaNet, lr_backbone: float = 1e-4, lr_head: float = 1e-3):
@@ -275,32 +323,37 @@ def count_parameters(module: nn.Module) -> int:
 
 
 def imagenet_normalise(x: torch.Tensor) -> torch.Tensor:
-    """``(B, 3, H, W)`` floats in [0, 1] → ImageNet-normalised."""
+    """``(B, 3, H, W)`` floats in [0, 1] → ImageNet-normalised (torchvision's usual scaling;
+    a :class:`GliomaNet` applies its own backbone's normalisation instead)."""
     mean = torch.tensor(IMAGENET_MEAN, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
     return (x - mean) / std
 
 
 # --------------------------------------------------------------------------- saved models
-def load_model(folder: str | Path) -> GliomaNet:
-    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only); the card
-    it was saved with is ``model.card``."""
+def load_model(folder: str | Path, device: torch.device | str | None = None) -> GliomaNet:
+    """A trained model from its folder (``model.json`` + ``best.pt``, weights_only), on
+    ``device`` (default: CUDA when present, else CPU); the card it was saved with is
+    ``model.card``."""
     folder = Path(folder)
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     meta = json.loads((folder / "model.json").read_text())
     model = create(meta["backbone"], weights=None)
-    model.load_state_dict(torch.load(folder / "best.pt", map_location="cpu", weights_only=True))
+    model.load_state_dict(torch.load(folder / "best.pt", map_location=device, weights_only=True))
     model.weights_note = meta["weights_note"]
     model.card = meta
-    model.eval()
+    model.to(device).eval()
     return model
 
 
 def model_card(model: GliomaNet, sequence: str, image_size: int, n_slices: int,
-               profile: str, protocol: str) -> dict:
+               profile: str, protocol: str, extra: dict | None = None) -> dict:
     """What ``model.json`` records beside ``best.pt`` (read by ``load_model`` and predict)."""
     return {"backbone": model.name, "sequence": sequence, "weights_note": model.weights_note,
+            "weights_id": model.weights_id, "input_normalisation": model.normalisation,
             "image_size": image_size, "n_slices": n_slices, "profile": profile,
-            "protocol": protocol}
+            "protocol": protocol, **(extra or {})}
 
 
 def save_model(model: GliomaNet, folder: str | Path, card: dict) -> Path:

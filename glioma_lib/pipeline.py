@@ -54,23 +54,52 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
     get_profile(profile)  # fail fast on an unknown profile
     root = root or project_root()
     out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
+    running = build_dir(root, profile) / "running"  # outside the book's sources
     out.mkdir(parents=True, exist_ok=True)
-    params = {"profile": profile, "brats_root": brats_root}
+    running.mkdir(parents=True, exist_ok=True)
+    params = {"profile": profile, "brats_root": resolve_root(brats_root)}
     for nb in notebooks(root):
         if only and nb.stem not in only:
             continue
         target = out / nb.name
+        partial = running / nb.name
         start = time.perf_counter()
         log(f"[papermill] {nb.name} (profile {profile}) ...")
         try:
-            pm.execute_notebook(str(nb), str(target), parameters=params, cwd=str(nb.parent),
+            pm.execute_notebook(str(nb), str(partial), parameters=params, cwd=str(nb.parent),
                                 kernel_name="python3", progress_bar=False)
         except pm.PapermillExecutionError as err:
             raise NotebookFailed(
                 f"{nb.name}: cell {err.exec_count} failed: {err.ename}: {err.evalue} "
-                f"(executed copy: {target})") from None
+                f"(executed copy: {partial})") from None
+        os.replace(partial, target)  # only a notebook that ran to the end enters the book
         log(f"[papermill] {nb.name} done in {time.perf_counter() - start:.0f} s")
     return out
+
+
+def resolve_root(brats_root: str | Path | None) -> str | None:
+    """An absolute BraTS root (kernels run in ``notebooks/``, where a relative one would
+    point elsewhere); ``None`` stays ``None``. A root that is not a folder is refused."""
+    if brats_root is None:
+        return None
+    path = Path(brats_root).expanduser().resolve()
+    if not path.is_dir():
+        raise ValueError(f"{brats_root}: BraTS root is not a folder")
+    return str(path)
+
+
+def executed_ok(path: Path) -> dict | None:
+    """Papermill's parameters of an executed notebook that ran to the end, else None
+    (missing, unreadable, or papermill recorded an exception)."""
+    import json
+
+    try:
+        meta = json.loads(path.read_text())["metadata"]["papermill"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if meta.get("exception") or "parameters" not in meta:
+        return None
+    return meta["parameters"]
 
 
 def assemble_book(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
@@ -109,22 +138,16 @@ def build_book(root: Path | None = None, log=print, profile: str = MAIN_PROFILE)
 
 def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
                     rerun: list[str] | None = None) -> list[str]:
-    """Notebooks whose executed copy in ``_build/src`` is missing or was run with other
-    parameters (papermill records them), leaving out those in ``rerun``."""
-    import json
-
+    """Notebooks whose executed copy in ``_build/src`` is missing, failed (papermill recorded
+    an exception) or was run with other parameters, leaving out those in ``rerun``."""
     root = root or project_root()
     out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
-    wanted = {"profile": profile, "brats_root": brats_root}
+    wanted = {"profile": profile, "brats_root": resolve_root(brats_root)}
     stale = []
     for nb in notebooks(root):
         if rerun and nb.stem in rerun:
             continue
-        path = out / nb.name
-        try:
-            params = json.loads(path.read_text())["metadata"]["papermill"]["parameters"]
-        except (OSError, ValueError, KeyError):
-            params = None
+        params = executed_ok(out / nb.name)
         if params is None or any(params.get(k) != v for k, v in wanted.items()):
             stale.append(nb.stem)
     return stale

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .brats import load_patient
+from .brats import display_slice, load_patient
 from .slices import normalise, tumour_window
 
 SEQ_TITLES = {"t1": "T1WI", "t1ce": "T1ce", "t2": "T2WI", "flair": "FLAIR"}
@@ -15,9 +15,9 @@ LABEL_COLOURS = {1: "tab:red", 2: "gold", 4: "tab:cyan"}
 LABEL_NAMES = {1: "necrotic / non-enhancing core", 2: "oedema", 4: "enhancing"}
 
 
-def _axial(image: np.ndarray) -> np.ndarray:
-    """Array slice → radiological display (anterior up)."""
-    return np.rot90(image)
+# Stored slices (and Grad-CAM maps of them) are already in radiological display orientation
+# (anterior up, the patient's left on the right); a volume's axial slice goes through
+# brats.display_slice. Nothing is rotated for display only.
 
 
 def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "flair"),
@@ -33,11 +33,11 @@ def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "f
         z = int(window[0])
         for c, seq in enumerate(sequences):
             ax = axes[r, c]
-            ax.imshow(_axial(normalise(vols[seq])[..., z]), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(display_slice(normalise(vols[seq])[..., z]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{row['grade']} · {SEQ_TITLES.get(seq, seq)}", fontsize=10)
         ax = axes[r, -1]
-        ax.imshow(_axial(normalise(vols[sequences[-1]])[..., z]), cmap="gray", vmin=0, vmax=1)
-        seg = _axial(vols["seg"][..., z])
+        ax.imshow(display_slice(normalise(vols[sequences[-1]])[..., z]), cmap="gray", vmin=0, vmax=1)
+        seg = display_slice(vols["seg"][..., z])
         for label, colour in LABEL_COLOURS.items():
             if (seg == label).any():
                 ax.contour(seg == label, levels=[0.5], colors=colour, linewidths=1.2)
@@ -64,9 +64,9 @@ def window_strip(images: np.ndarray, masks: np.ndarray | None = None,
         ax.axis("off")
         if i >= n:
             continue
-        ax.imshow(_axial(images[i]), cmap="gray", vmin=0, vmax=255)
+        ax.imshow(images[i], cmap="gray", vmin=0, vmax=255)
         if masks is not None and masks[i].any():
-            ax.contour(_axial(masks[i]), levels=[0.5], colors="tab:red", linewidths=0.8)
+            ax.contour(masks[i], levels=[0.5], colors="tab:red", linewidths=0.8)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=7)
     fig.tight_layout()
@@ -103,7 +103,7 @@ def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") ->
     for r in range(rows):
         for c in range(cols):
             ax = axes[r, c]
-            ax.imshow(_axial(images[r, c]), cmap="gray", vmin=0, vmax=255)
+            ax.imshow(images[r, c], cmap="gray", vmin=0, vmax=255)
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
@@ -210,10 +210,10 @@ def gradcam_grid(images: np.ndarray, cams: np.ndarray, masks: np.ndarray, titles
         ax.axis("off")
     for i in range(n):
         ax = axes.flat[i]
-        ax.imshow(_axial(images[i]), cmap="gray", vmin=0, vmax=255)
-        ax.imshow(_axial(cams[i]), cmap="jet", alpha=0.35, vmin=0, vmax=1)
+        ax.imshow(images[i], cmap="gray", vmin=0, vmax=255)
+        ax.imshow(cams[i], cmap="jet", alpha=0.35, vmin=0, vmax=1)
         if masks[i].any():
-            ax.contour(_axial(masks[i]), levels=[0.5], colors="cyan", linewidths=0.8)
+            ax.contour(masks[i], levels=[0.5], colors="cyan", linewidths=0.8)
         ax.set_title(titles[i], fontsize=7)
     if caption:
         fig.suptitle(caption, fontsize=8)
@@ -227,15 +227,14 @@ def verdict_figure(images: dict[str, np.ndarray], cams: dict[str, np.ndarray] | 
     given) with its probability, and the verdict as the title."""
     fig, axes = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.6), squeeze=False)
     for ax, (seq, image) in zip(axes[0], images.items(), strict=True):
-        ax.imshow(_axial(image), cmap="gray", vmin=0, vmax=255)
+        ax.imshow(image, cmap="gray", vmin=0, vmax=255)
         if cams is not None:
-            ax.imshow(_axial(cams[seq]), cmap="jet", alpha=0.35, vmin=0, vmax=1)
+            ax.imshow(cams[seq], cmap="jet", alpha=0.35, vmin=0, vmax=1)
         info = report["sequences"][seq]
         ax.set_title(f"{SEQ_TITLES.get(seq, seq)}: p(HGG) = {info['probability_hgg']:.2f} "
                      f"→ {info['vote']}", fontsize=9)
         ax.axis("off")
-    fig.suptitle(f"{report['grade']} (p(HGG) = {report['probability_hgg']:.2f}, "
-                 f"{report['votes_hgg']} vote HGG) — slice {report['slices']['key_slice']}; "
+    fig.suptitle(f"{report['grade']} ({report['votes_hgg']} sequences vote HGG) — slice {report['slices']['key_slice']}; "
                  f"weights: {report['models']['flair']['weights']}", fontsize=8)
     fig.tight_layout()
     return fig

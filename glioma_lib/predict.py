@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import ndimage
 
 from . import __version__
@@ -20,12 +21,18 @@ from .models import load_model
 from .slices import largest_tumour_slice, patient_slices, tumour_window
 from .store import atomic_write, write_json
 from .train import predict as predict_probs
+from .vote import patient_rule
 
 SEQUENCES = ("t1", "t2", "flair")
 #: Where a models root holds several protocols, the honest one is preferred.
 PROTOCOL_PREFERENCE = ("patient", "slice")
 AUTO_METHOD = ("automatic: largest 3-D region with FLAIR z > {flair_z} and T2 z > {t2_z} "
                "(robust z-scores inside the brain, brain eroded by {erode} voxels)")
+
+
+RULE = ("majority vote of the T1, T2 and FLAIR models: each votes HGG when its mean slice "
+        "probability is >= 0.5; score_hgg is the share of models voting HGG (0, 1/3, 2/3, 1), "
+        "so the grade is HGG exactly when score_hgg > 0.5 (evaluated in chapter 6)")
 
 
 class InputError(ValueError):
@@ -121,7 +128,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
     start = time.perf_counter()
     volumes = check_inputs(files)
     folder, protocol = find_models(models, protocol)
-    nets = {s: load_model(folder / s) for s in SEQUENCES}
+    nets = {s: load_model(folder / s) for s in SEQUENCES}  # on CUDA when present
     meta = {s: nets[s].card for s in SEQUENCES}
     size = int(meta["flair"]["image_size"])
     n_slices = int(meta["flair"].get("n_slices", 20))
@@ -136,19 +143,20 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
     window = tumour_window(mask, n_slices)
     slices, window, _ = patient_slices(volumes, SEQUENCES, n_slices, size, window=window)
     key = largest_tumour_slice(mask) - int(window[0])  # position of z* in the window
+    probs = {s: predict_probs(nets[s], slices[s]) for s in SEQUENCES}
+    frame = pd.DataFrame({"patient_id": "input", "label": 0,
+                          **{f"p_{s}": probs[s] for s in SEQUENCES}})
+    verdict = patient_rule(frame, SEQUENCES).iloc[0]  # the rule chapter 6 evaluates
     per_seq = {}
     for s in SEQUENCES:
-        probs = predict_probs(nets[s], slices[s])
-        p = float(probs.mean())
+        p = float(verdict[f"p_{s}"])
         per_seq[s] = {"probability_hgg": p, "vote": "HGG" if p >= 0.5 else "LGG",
-                      "slice_probabilities": [round(float(x), 4) for x in probs]}
+                      "slice_probabilities": [round(float(x), 4) for x in probs[s]]}
     votes = sum(v["vote"] == "HGG" for v in per_seq.values())
-    combined = float(np.mean([v["probability_hgg"] for v in per_seq.values()]))
     report = {
-        "grade": "HGG" if votes * 2 > len(SEQUENCES) else "LGG",
-        "probability_hgg": combined,
-        "rule": "majority vote of the T1, T2 and FLAIR models (each: mean slice probability "
-                ">= 0.5 votes HGG); probability_hgg is the mean of their probabilities",
+        "grade": "HGG" if verdict["rule_vote"] == 1 else "LGG",
+        "score_hgg": float(verdict["rule_score"]),
+        "rule": RULE,
         "votes_hgg": f"{votes} of {len(SEQUENCES)}",
         "sequences": per_seq,
         "slices": {"indices": [int(i) for i in window], "key_slice": int(window[key]),

@@ -5,6 +5,11 @@ The slice stage stores, per sequence, one ``(N, S, S)`` uint8 array (``<seq>.npy
 (``index.csv``: row, patient, grade, label, slice index, offset in the window). Rows are
 aligned across sequences: row ``k`` is the same patient and slice in every array, which is
 what the paper's shared random split relies on. Channels are repeated to 3 at load time.
+
+Volumes are read in canonical LPS orientation (:func:`glioma_lib.brats.to_canonical`, by
+their affine) and every stored slice is in radiological display orientation: anterior at
+the top, the patient's left on the image's right. A horizontal flip of a stored slice is
+therefore a left–right mirror, as in the paper.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from . import __version__
 from .brats import CohortError, load_patient
 from .config import GRADES
-from .store import is_current, mark_done, save_csv, save_npy
+from .store import fingerprint, invalidate, is_current, mark_done, read_manifest, save_csv, save_npy
 
 NORMALISATION = "brain percentiles 0.5-99.5 -> [0, 255]"
+ORIENTATION = "canonical LPS volumes; slices in radiological display (anterior up, L right)"
+#: Bumped whenever the slice stage's output changes for the same inputs and parameters.
+SLICE_VERSION = 2
 
 
 def slice_areas(seg: np.ndarray) -> np.ndarray:
@@ -113,7 +120,9 @@ def patient_slices(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Window, normalise and resize one patient: ``({seq: (n, S, S) uint8}, indices, areas)``.
 
-    Slices are axial (last axis) and moved to ``(n, H, W)``. The window is
+    ``volumes`` are canonical (LPS, as :func:`glioma_lib.brats.load_patient` returns them);
+    slices are axial (last axis) and stored as ``(n, H, W)`` in radiological display
+    orientation (:func:`glioma_lib.brats.display_slice`). The window is
     ``tumour_window(volumes["seg"])`` unless given; with a ``"seg"`` volume the tumour mask
     is included under ``"mask"`` and ``areas`` counts its voxels per slice (zeros without).
     """
@@ -126,11 +135,11 @@ def patient_slices(
     out = {}
     for seq in sequences:
         norm = normalise(volumes[seq], window)
-        out[seq] = to_uint8(resize_slices(np.moveaxis(norm, -1, 0), size))
+        out[seq] = to_uint8(resize_slices(norm.transpose(2, 1, 0), size))
     if seg is None:
         return out, window, np.zeros(len(window), int)
     areas = (seg[..., window] > 0).sum((0, 1))
-    mask = np.moveaxis((seg[..., window] > 0).astype(np.float32), -1, 0)
+    mask = (seg[..., window] > 0).astype(np.float32).transpose(2, 1, 0)
     out["mask"] = (resize_slices(mask, size, nearest=True) > 0.5).astype(np.uint8)
     return out, window, areas
 
@@ -178,6 +187,14 @@ class SliceSet:
     index: pd.DataFrame
     sequences: tuple[str, ...]
     skipped: list[dict] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of the data behind these arrays (the slice stage's manifest)."""
+        if not self.manifest:
+            raise ValueError(f"{self.folder}: slice stage has no manifest (unfinished?)")
+        return fingerprint(self.manifest)
 
     def array(self, seq: str) -> np.ndarray:
         """``(N, S, S)`` uint8 array of one sequence (``"mask"`` for the tumour mask)."""
@@ -206,6 +223,16 @@ def _cohort_fingerprint(cohort: pd.DataFrame, sequences) -> str:
     return h.hexdigest()
 
 
+def slice_manifest(cohort: pd.DataFrame, sequences, n_slices: int, size: int,
+                   on_error: str = "raise") -> dict:
+    """What the slice stage's output depends on: the cohort's files (path, size, mtime of
+    every file), the slice parameters and the slice code's version."""
+    return {"stage": "slices", "version": SLICE_VERSION, "sequences": tuple(sequences),
+            "n_slices": n_slices, "size": size, "normalisation": NORMALISATION,
+            "orientation": ORIENTATION, "on_error": on_error,
+            "cohort": _cohort_fingerprint(cohort, sequences)}
+
+
 def prepare_slices(
     cohort: pd.DataFrame, out_dir: str | Path, sequences=("t1", "t2", "flair"),
     n_slices: int = 20, size: int = 224, workers: int | None = None,
@@ -220,11 +247,10 @@ def prepare_slices(
 
     out_dir = Path(out_dir)
     sequences = tuple(sequences)
-    manifest = {"stage": "slices", "version": __version__, "sequences": sequences,
-                "n_slices": n_slices, "size": size, "normalisation": NORMALISATION,
-                "on_error": on_error, "cohort": _cohort_fingerprint(cohort, sequences)}
+    manifest = slice_manifest(cohort, sequences, n_slices, size, on_error)
     if is_current(out_dir, manifest):
         return load_slices(out_dir)
+    invalidate(out_dir)  # from here on, the folder vouches for nothing until mark_done
 
     jobs = [(row, sequences, n_slices, size) for row in cohort.to_dict("records")]
     workers = workers or min(2, os.cpu_count() or 1)
@@ -270,10 +296,11 @@ def load_slices(folder: str | Path) -> SliceSet:
     """Open a finished slice stage."""
     folder = Path(folder)
     index = pd.read_csv(folder / "index.csv")
+    manifest = read_manifest(folder) or {}
     seqs = tuple(p.stem for p in sorted(folder.glob("*.npy")) if p.stem != "mask")
     skipped_csv = folder / "skipped.csv"
     skipped = pd.read_csv(skipped_csv).to_dict("records") if skipped_csv.exists() else []
-    return SliceSet(folder, index, seqs, skipped)
+    return SliceSet(folder, index, seqs, skipped, manifest)
 
 
 def as_rgb(batch: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from .brats import index_cohort
 from .config import Profile, results_root, stage_dir
 from .slices import SliceSet, prepare_slices
 from .splits import patient_kfold, patient_split, slice_split
-from .synth import make_cohort
+from .synth import cohort_config, make_cohort, read_cohort_config
 
 
 def synthetic_root(profile: Profile) -> Path:
@@ -25,10 +26,16 @@ def ensure_cohort(profile: Profile, brats_root: str | Path | None = None,
                   on_error: str = "skip", progress: bool = True) -> pd.DataFrame:
     """Index the real cohort at ``brats_root``, or generate (once) and index the synthetic one.
 
+    A synthetic cohort on disk is reused only when its ``synthetic_config.json`` equals the
+    profile's (sizes, seed, every generator knob, generator version); otherwise it is
+    regenerated. An interrupted generation resumes with the patients not yet written.
     The frame's ``attrs["source"]`` says which: ``"BraTS (<root>)"`` or ``"synthetic"``.
     """
     if brats_root is None:
         root = synthetic_root(profile)
+        wanted = cohort_config(profile.n_lgg, profile.n_hgg, profile.seed)
+        if root.exists() and read_cohort_config(root) != wanted:
+            shutil.rmtree(root)  # made by another generator version or config
         if not root.exists():
             make_cohort(root, profile.n_lgg, profile.n_hgg, seed=profile.seed,
                         workers=profile.workers, progress=progress)
@@ -36,7 +43,7 @@ def ensure_cohort(profile: Profile, brats_root: str | Path | None = None,
         cohort.attrs["source"] = "synthetic"
     else:
         cohort = index_cohort(brats_root, on_error=on_error)
-        cohort.attrs["source"] = f"BraTS ({Path(brats_root).name})"
+        cohort.attrs["source"] = f"BraTS ({Path(brats_root).resolve().name})"
     return cohort
 
 

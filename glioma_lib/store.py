@@ -1,7 +1,13 @@
-"""Atomic writes and stage manifests: a rerun with the same manifest reuses the output."""
+"""Atomic writes and stage manifests: a rerun with the same manifest reuses the output.
+
+A stage's manifest lists everything that made its output (DESIGN.md, "Cached stages") and
+is written last. A stage about to recompute calls :func:`invalidate` first, so a run killed
+half-way can never leave an old manifest vouching for a mix of old and new files.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -60,16 +66,59 @@ def save_csv(path: str | Path, frame) -> Path:
 
 def is_current(stage: str | Path, manifest: dict) -> bool:
     """True when ``stage/manifest.json`` exists and equals ``manifest``."""
-    path = Path(stage) / MANIFEST
-    if not path.exists():
-        return False
-    try:
-        saved = json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return False
-    return saved == json.loads(json.dumps(manifest, sort_keys=True, default=str))
+    saved = read_manifest(stage)
+    return saved is not None and saved == canonical(manifest)
 
 
 def mark_done(stage: str | Path, manifest: dict) -> None:
     """Write the stage manifest last, once every output is in place."""
     write_json(Path(stage) / MANIFEST, manifest)
+
+
+def canonical(obj: Any) -> Any:
+    """``obj`` as plain JSON values (tuples → lists, paths → strings), keys sorted."""
+    return json.loads(json.dumps(obj, sort_keys=True, default=str))
+
+
+def fingerprint(obj: Any) -> str:
+    """SHA-256 of the canonical JSON of ``obj``: a short identity for a manifest."""
+    text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def array_digest(array) -> str:
+    """SHA-256 of an array's dtype, shape and bytes (splits, labels, row selections)."""
+    array = np.ascontiguousarray(array)
+    h = hashlib.sha256(f"{array.dtype.str}|{array.shape}|".encode())
+    h.update(array.tobytes())
+    return h.hexdigest()
+
+
+_FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (memoised on path, size and modification time)."""
+    path = Path(path).resolve()
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _FILE_DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _FILE_DIGESTS[key] = h.hexdigest()
+    return _FILE_DIGESTS[key]
+
+
+def read_manifest(stage: str | Path) -> dict | None:
+    """The stage's manifest, or None when it is missing or unreadable."""
+    try:
+        return json.loads((Path(stage) / MANIFEST).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def invalidate(stage: str | Path) -> None:
+    """Remove a stage's manifest before its outputs are rewritten."""
+    (Path(stage) / MANIFEST).unlink(missing_ok=True)

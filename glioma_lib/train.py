@@ -19,10 +19,13 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .models import GliomaNet, imagenet_normalise, param_groups
+from .models import GliomaNet, param_groups
 from .store import atomic_write, save_csv
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
+#: Bumped whenever training gives other weights for the same data and settings (cached
+#: models made by another version are retrained, not reused).
+TRAINING_VERSION = 2
 
 
 def pick_device() -> torch.device:
@@ -37,11 +40,18 @@ def as_batch(images: np.ndarray) -> torch.Tensor:
 
 
 def to_input(batch_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """``(B, 1|3, H, W)`` uint8 → ImageNet-normalised float ``(B, 3, H, W)`` (channels_last)."""
+    """``(B, 1|3, H, W)`` uint8 → float ``(B, 3, H, W)`` in [0, 1] on ``device``
+    (channels_last). The model applies its backbone's normalisation itself."""
     x = batch_u8.to(device, non_blocking=True).float().div_(255)
     if x.shape[1] == 1:
         x = x.expand(-1, 3, -1, -1)
-    return imagenet_normalise(x).contiguous(memory_format=torch.channels_last)
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+def precision_name(device: torch.device) -> str:
+    """The arithmetic training and inference use on ``device`` (recorded in the model's
+    cache key and card): fp16 autocast with gradient scaling on CUDA, fp32 elsewhere."""
+    return "fp16 autocast" if device.type == "cuda" else "fp32"
 
 
 @dataclass
@@ -57,10 +67,19 @@ class TrainConfig:
     online_aug: bool = True
     progress: bool = False
 
+    @classmethod
+    def from_profile(cls, profile, progress: bool = False) -> TrainConfig:
+        """The training knobs of a :class:`glioma_lib.config.Profile`."""
+        return cls(epochs=profile.epochs, batch_size=profile.batch_size,
+                   lr_backbone=profile.lr_backbone, lr_head=profile.lr_head, seed=profile.seed,
+                   image_size=profile.image_size, progress=progress)
 
-def _save_checkpoint(path: Path, model, optimizer, epoch: int, history: list, best: float):
+
+def _save_checkpoint(path: Path, model, optimizer, scaler, epoch: int, history: list,
+                     best: float, run_key: str | None):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "epoch": epoch, "history": history, "best_val_loss": best}
+             "scaler": scaler.state_dict(), "epoch": epoch, "history": history,
+             "best_val_loss": best, "run_key": run_key}
     atomic_write(path, lambda p: torch.save(state, p))
 
 
@@ -68,7 +87,7 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
              device: torch.device | None = None) -> tuple[float, float, np.ndarray]:
     """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``."""
     device = device or pick_device()
-    model.eval()
+    model.to(device).eval()
     probs, losses = [], []
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
@@ -88,16 +107,30 @@ def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256) -> np.n
     return evaluate(model, images, np.zeros(len(images), int), batch_size)[2]
 
 
+def _resumable(last: Path, device: torch.device, run_key: str | None) -> dict | None:
+    """The state in ``last.pt`` when it exists, loads and was made under ``run_key``."""
+    if not last.exists():
+        return None
+    try:
+        state = torch.load(last, map_location=device, weights_only=True)
+    except Exception:  # a truncated or foreign file: start over
+        return None
+    return state if state.get("run_key") == run_key else None
+
+
 def train_model(
     model: GliomaNet, train_images: np.ndarray, train_labels: np.ndarray,
     val_images: np.ndarray, val_labels: np.ndarray, cfg: TrainConfig, out_dir: str | Path,
-    stop_after: int | None = None,
+    stop_after: int | None = None, run_key: str | None = None,
 ) -> pd.DataFrame:
     """Train (or resume) and return the per-epoch history; best weights end up in ``model``.
 
-    Writes ``out_dir/last.pt`` after every epoch, ``best.pt`` (weights of the epoch with the
-    lowest validation loss) and ``history.csv``. ``stop_after`` ends the run early after
-    that many epochs in total (used to test resume).
+    Writes ``out_dir/last.pt`` after every epoch (model, optimizer, gradient-scaler state,
+    history, and ``run_key``), ``best.pt`` (weights of the epoch with the lowest validation
+    loss) and ``history.csv``. An existing ``last.pt`` is resumed only when it was written
+    under the same ``run_key`` (the cache manifest's fingerprint); otherwise it and
+    ``best.pt`` are discarded and training starts at epoch 1. ``stop_after`` ends the run
+    early after that many epochs in total (used to test resume).
     """
     from .augment import augment_batch, online_transform  # torchvision v2: ~1 s to import
 
@@ -111,10 +144,15 @@ def train_model(
     best = float("inf")
     first_epoch = 0
     last = out_dir / "last.pt"
-    if last.exists():
-        state = torch.load(last, map_location=device, weights_only=True)
+    state = _resumable(last, device, run_key)
+    if state is None:
+        for stale in (last, out_dir / "best.pt"):
+            stale.unlink(missing_ok=True)
+    else:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
         history, best, first_epoch = state["history"], state["best_val_loss"], state["epoch"] + 1
     transform = online_transform(cfg.image_size)
     n = len(train_images)
@@ -150,7 +188,7 @@ def train_model(
         if val_loss < best:
             best = val_loss
             atomic_write(out_dir / "best.pt", lambda p: torch.save(model.state_dict(), p))
-        _save_checkpoint(last, model, optimizer, epoch, history, best)
+        _save_checkpoint(last, model, optimizer, scaler, epoch, history, best, run_key)
     frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)
     save_csv(out_dir / "history.csv", frame)
     if (out_dir / "best.pt").exists() and (stop_after is None or stop_after >= cfg.epochs):

@@ -16,6 +16,16 @@ def majority(predictions) -> np.ndarray:
     return (votes.sum(axis=0) * 2 > votes.shape[0]).astype(int)
 
 
+def fraction(predictions) -> np.ndarray:
+    """The hard vote's ROC score: the share of models voting HGG (0, ⅓, ⅔, 1 for three).
+
+    Thresholding it above one half gives exactly :func:`majority`.
+    """
+    votes = np.asarray(predictions)
+    majority(votes)  # same checks
+    return votes.mean(axis=0)
+
+
 def soft(probabilities) -> np.ndarray:
     """Soft vote: the mean HGG probability over models (rows = models)."""
     return np.asarray(probabilities, dtype=float).mean(axis=0)
@@ -38,3 +48,18 @@ def patient_level(frame: pd.DataFrame, columns, by: str = "patient_id",
     out = patient_mean(wide, columns + list(votes), by=by)
     out["n_slices"] = frame.groupby(by, sort=True).size().to_numpy()
     return out
+
+
+def patient_rule(frame: pd.DataFrame, sequences, by: str = "patient_id",
+                 threshold: float = 0.5) -> pd.DataFrame:
+    """The rule ``glioma-grade predict`` applies, on slice predictions (``p_<seq>`` columns).
+
+    Per patient and sequence the mean slice probability (``p_<seq>``); each sequence votes
+    HGG when it is ``>= threshold``; ``rule_score`` is the share of sequences voting HGG (its
+    ROC score) and ``rule_vote`` the verdict, 1 (HGG) with more than half of the votes.
+    One row per patient.
+    """
+    cols = [f"p_{s}" for s in sequences]
+    patients = patient_mean(frame, cols, by=by)
+    votes = (patients[cols].to_numpy().T >= threshold).astype(int)
+    return patients.assign(rule_score=fraction(votes), rule_vote=majority(votes))
