@@ -36,7 +36,8 @@ def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "f
             ax.imshow(display_slice(normalise(vols[seq])[..., z]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{row['grade']} · {SEQ_TITLES.get(seq, seq)}", fontsize=10)
         ax = axes[r, -1]
-        ax.imshow(display_slice(normalise(vols[sequences[-1]])[..., z]), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(display_slice(normalise(vols[sequences[-1]])[..., z]), cmap="gray", vmin=0,
+                  vmax=1)
         seg = display_slice(vols["seg"][..., z])
         for label, colour in LABEL_COLOURS.items():
             if (seg == label).any():
@@ -234,7 +235,8 @@ def verdict_figure(images: dict[str, np.ndarray], cams: dict[str, np.ndarray] | 
         ax.set_title(f"{SEQ_TITLES.get(seq, seq)}: p(HGG) = {info['probability_hgg']:.2f} "
                      f"→ {info['vote']}", fontsize=9)
         ax.axis("off")
-    fig.suptitle(f"{report['grade']} ({report['votes_hgg']} sequences vote HGG) — slice {report['slices']['key_slice']}; "
+    fig.suptitle(f"{report['grade']} ({report['votes_hgg']} sequences vote HGG) — slice "
+                 f"{report['slices']['key_slice']}; "
                  f"weights: {report['models']['flair']['weights']}", fontsize=8)
     fig.tight_layout()
     return fig

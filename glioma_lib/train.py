@@ -9,6 +9,7 @@ resumed from its checkpoint ends with the same weights and history as an uninter
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,13 @@ def precision_name(device: torch.device) -> str:
     return "fp16 autocast" if device.type == "cuda" else "fp32"
 
 
+def autocast(device: torch.device):
+    """The autocast context of :func:`precision_name` (a no-op context for fp32)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
 @dataclass
 class TrainConfig:
     """Knobs of one training run (filled from a profile)."""
@@ -93,7 +101,7 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
         for start in range(0, len(images), batch_size):
             x = as_batch(images[start:start + batch_size])
             y = torch.from_numpy(np.asarray(labels[start:start + batch_size])).long().to(device)
-            with torch.autocast(device.type, enabled=device.type == "cuda"):
+            with autocast(device):
                 logits = model(to_input(x, device)).float()
             losses.append(F.cross_entropy(logits, y, reduction="sum").item())
             probs.append(logits.softmax(1)[:, 1].cpu().numpy())
@@ -172,7 +180,7 @@ def train_model(
             if cfg.online_aug:
                 x = augment_batch(x, transform)
             y = torch.from_numpy(np.asarray(train_labels[idx])).long().to(device)
-            with torch.autocast(device.type, enabled=device.type == "cuda"):
+            with autocast(device):
                 logits = model(to_input(x, device))
                 loss = F.cross_entropy(logits.float(), y)
             optimizer.zero_grad(set_to_none=True)

@@ -167,17 +167,59 @@ def test_evaluation_tables():
     frame = slice_frame().assign(p_t1=lambda f: f["p"], p_t2=lambda f: 1 - f["p"],
                                  p_flair=lambda f: f["p"])
     frame = evaluation.with_votes(frame, ("t1", "t2", "flair"))
-    assert ((frame["p_vote"] - (2 * frame["p"] + 1 - frame["p"]) / 3).abs() < 1e-12).all()
-    np.testing.assert_array_equal(frame["hard_vote"], (frame["p"] >= 0.5).astype(int))
+    hard = (frame["p"] >= 0.5).astype(int)
+    np.testing.assert_array_equal(frame["hard_vote"], hard)
+    # the hard vote is scored by its vote fraction, the soft vote by the mean probability
+    assert np.allclose(frame["p_vote"], (2 * hard + (1 - hard)) / 3)
+    assert np.allclose(frame["p_soft"], (2 * frame["p"] + 1 - frame["p"]) / 3)
     models = evaluation.model_columns(("t1", "t2", "flair"))
     assert models["vote"] == ("p_vote", "hard_vote") and models["T2WI"] == ("p_t2", None)
-    long = pd.concat([evaluation.metric_table(frame, models, n_resamples=50, protocol=k)
-                      for k in ("a", "b")], ignore_index=True)
-    assert set(long["protocol"]) == {"a", "b"} and len(long) == 2 * 4 * 5
+    assert models["soft vote"] == ("p_soft", None)
+    worse = frame.assign(p_t1=1 - frame["p_t1"])  # protocol b: T1 inverted
+    long = pd.concat([evaluation.metric_table(f, models, n_resamples=50, protocol=k)
+                      for k, f in (("a", frame), ("b", worse))], ignore_index=True)
+    assert set(long["protocol"]) == {"a", "b"} and len(long) == 2 * 5 * 5
     table = evaluation.wide(long, ["protocol", "model"])
-    assert table.shape == (8, 5) and table.iloc[0, 0].endswith("%]")
+    assert table.shape == (10, 5) and table.iloc[0, 0].endswith("%]")
     gap = evaluation.gap(long, "protocol", "a", "b")
-    assert (gap == 0).all()
+    acc = long[long["metric"] == "accuracy"].set_index(["protocol", "model"])["value"]
+    t1_gap = acc[("a", "T1WI")] - acc[("b", "T1WI")]
+    assert gap["T1WI"] == pytest.approx(t1_gap) and t1_gap > 0.3
+    assert gap["T2WI"] == 0
+
+
+def test_table2_vote_row_describes_one_classifier():
+    from sklearn.metrics import roc_auc_score
+
+    frame = slice_frame()
+    rng = np.random.default_rng(3)
+    frame = frame.assign(**{f"p_{s}": np.clip(frame["p"] + rng.normal(0, 0.25, len(frame)),
+                                              0, 1) for s in ("t1", "t2", "flair")})
+    table = evaluation.table2(frame, ("t1", "t2", "flair"))
+    votes = np.stack([(frame[f"p_{s}"] >= 0.5).astype(int) for s in ("t1", "t2", "flair")])
+    fraction = votes.mean(0)
+    assert table.loc[("vote", "ours"), "auc"] == pytest.approx(
+        roc_auc_score(frame["label"], fraction))
+    soft = frame[["p_t1", "p_t2", "p_flair"]].mean(1)
+    assert table.loc[("soft vote", "ours"), "auc"] == pytest.approx(
+        roc_auc_score(frame["label"], soft))
+    assert table.loc[("vote", "ours"), "auc"] != table.loc[("soft vote", "ours"), "auc"]
+    assert table.loc[("vote", "ours"), "TP"] == ((fraction > 0.5) & (frame["label"] == 1)).sum()
+    assert ("vote", "paper") in table.index and ("soft vote", "paper") not in table.index
+    assert set(evaluation.roc_curves(frame, ("t1", "t2", "flair"))) >= {
+        "vote (vote fraction)", "soft vote (mean probability)"}
+
+
+def test_best_single_sequence_is_chosen_on_validation_not_test():
+    val = slice_frame().assign(p_t1=lambda f: f["p"], p_t2=lambda f: 1 - f["p"],
+                               p_flair=0.5)
+    name, aucs = evaluation.choose_on_validation(val, {"T1WI": "p_t1", "T2WI": "p_t2",
+                                                       "FLAIR": "p_flair"})
+    assert name == "T1WI" and aucs["T2WI"] < 0.5 and aucs["FLAIR"] == 0.5
+    flipped = val.assign(p_t1=1 - val["p"], p_t2=val["p"])  # what a test split might say
+    assert evaluation.choose_on_validation(flipped, {"T1WI": "p_t1", "T2WI": "p_t2"})[0] == "T2WI"
+    with pytest.raises(ValueError, match="one grade"):
+        evaluation.choose_on_validation(val[val["label"] == 1], {"T1WI": "p_t1"})
 
 
 def test_sample_size_caveat_speaks_up_for_small_test_sets():

@@ -141,3 +141,23 @@ def test_load_volume_missing_and_empty(tmp_path):
         f.write(b"\0" * 10)
     with pytest.raises(CohortError, match="unreadable"):
         load_volume(p)
+
+
+def test_volumes_are_read_in_canonical_lps_orientation(tmp_path):
+    import nibabel as nib
+
+    from glioma_lib.brats import CANONICAL, display_slice, load_volume, to_canonical
+
+    data = np.arange(4 * 5 * 3, dtype=np.float32).reshape(4, 5, 3)
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0])
+    assert to_canonical(data, lps) is data
+    ras = np.eye(4)
+    assert np.array_equal(to_canonical(data, ras), data[::-1, ::-1, :])
+    # axes stored as (S, L, A): reordered and flipped
+    sla = np.array([[0, -1.0, 0, 0], [0, 0, 1.0, 0], [1.0, 0, 0, 0], [0, 0, 0, 1]])
+    sla_data = np.transpose(data[:, ::-1, :], (2, 0, 1))
+    nib.save(nib.Nifti1Image(sla_data, sla), tmp_path / "v.nii.gz")
+    loaded = load_volume(tmp_path / "v.nii.gz")
+    assert nib.aff2axcodes(sla) == ("S", "L", "A") and CANONICAL == ("L", "P", "S")
+    assert np.array_equal(loaded, data)
+    assert display_slice(data[..., 0]).shape == (5, 4)  # rows: A→P, columns: R→L

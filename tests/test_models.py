@@ -102,3 +102,67 @@ def test_unknown_backbone():
     with pytest.raises(ValueError, match="unknown backbone"):
         models.create("resnet9000")
     assert np.isclose(models.count_parameters(nn.Linear(2, 3)), 9)
+
+
+def test_googlenet_gets_the_input_scaling_of_its_imagenet_weights():
+    """torchvision loads GoogLeNet's ImageNet weights with transform_input=True: on [0, 1]
+    images our model must compute what that network computes on ImageNet-normalised ones."""
+    from torchvision.models import googlenet
+
+    torch.manual_seed(0)
+    reference = googlenet(weights=None, aux_logits=False, init_weights=True,
+                          transform_input=True).eval()
+    model = models.create("googlenet", weights=None).eval()
+    model.backbone.net.load_state_dict({k: v for k, v in reference.state_dict().items()
+                                        if not k.startswith("fc.")}, strict=False)
+    reference.fc = nn.Identity()
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        ours = model.backbone((x - model.input_mean) / model.input_std)
+        theirs = reference(models.imagenet_normalise(x))
+    assert torch.allclose(ours, theirs, atol=1e-4)
+    assert model.normalisation == {"mean": [0.5] * 3, "std": [0.5] * 3}
+
+
+@pytest.mark.parametrize("name, timm_name", [("efficientnet_lite0", "tf_efficientnet_lite0"),
+                                             ("xception", "legacy_xception")])
+def test_timm_backbones_get_their_pretrained_normalisation(name, timm_name):
+    import timm
+
+    cfg = timm.create_model(timm_name, pretrained=False).pretrained_cfg
+    spec = models.REGISTRY[name]
+    assert spec.mean == tuple(cfg["mean"]) and spec.std == tuple(cfg["std"])
+
+
+def test_torchvision_classifiers_keep_imagenet_normalisation():
+    for name in ("mobilenet_v2", "vgg16"):
+        assert models.REGISTRY[name].mean == models.IMAGENET_MEAN
+    model = models.create("mobilenet_v2", weights=None)
+    assert model.normalisation["std"] == [round(v, 6) for v in models.IMAGENET_STD]
+
+
+def test_model_normalises_its_own_input():
+    model = models.create("mobilenet_v2", weights=None).eval()
+    seen = []
+    model.backbone.register_forward_pre_hook(lambda m, args: seen.append(args[0].clone()))
+    x = torch.full((1, 3, 32, 32), 0.5)
+    with torch.no_grad():
+        model(x)
+    expected = (0.5 - torch.tensor(models.IMAGENET_MEAN)) / torch.tensor(models.IMAGENET_STD)
+    assert torch.allclose(seen[0][0, :, 0, 0], expected, atol=1e-6)
+
+
+def test_weights_identity_names_the_file_and_its_hash(tmp_path, monkeypatch):
+    assert models.weights_identity("googlenet", None) == "random"
+    monkeypatch.setenv("GLIOMA_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    with pytest.raises(models.WeightsNotFound):
+        models.weights_identity("googlenet")
+    assert models.weights_identity("googlenet", allow_random_init=True).startswith("random")
+    from torchvision.models import googlenet
+
+    torch.save(googlenet(weights=None, aux_logits=True, init_weights=True).state_dict(),
+               tmp_path / "googlenet-1378be20.pth")
+    ident = models.weights_identity("googlenet")
+    assert ident.startswith("googlenet-1378be20.pth:") and len(ident.split(":")[1]) == 64
+    assert models.create("googlenet").weights_id == ident

@@ -35,8 +35,9 @@ def test_figures_draw(cohort_2019):
     fig = plots.roc_figure({"a": (np.array([0, 1]), np.array([0, 1]), 0.5)})
     assert "AUC = 0.500" in fig.axes[0].get_legend().get_texts()[0].get_text()
     arr = np.random.default_rng(0).integers(1, 255, (4, 8, 8)).astype(np.uint8)
-    fig = plots.intensity_histograms({"t1": arr}, np.array([0, 0, 1, 1]))
-    assert fig is not None
+    fig = plots.intensity_histograms({"t1": arr, "t2": arr}, np.array([0, 0, 1, 1]))
+    assert [ax.get_title() for ax in fig.axes] == ["sequence = T1WI", "sequence = T2WI"]
+    assert all(len(ax.patches) + len(ax.collections) + len(ax.lines) >= 2 for ax in fig.axes)
 
 
 def test_bench_summary_marks_targets_and_missing_files(tmp_path):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import tiny_volumes, write_patient
@@ -114,3 +116,91 @@ def test_largest_tumour_slice_is_the_window_centre():
     assert tumour_window(seg, 20)[10] == 33
     with pytest.raises(ValueError, match="empty segmentation"):
         largest_tumour_slice(np.zeros((3, 3, 5)))
+
+
+SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "brats-sample"
+
+
+def _anatomy(shape=(24, 20, 16)) -> dict[str, np.ndarray]:
+    """LPS-ordered volumes with a bright marker in the anterior part of the patient's left
+    hemisphere (high i = left, low j = anterior in LPS voxel order)."""
+    vols = tiny_volumes(0, shape=shape)
+    for seq in ("t1", "t1ce", "t2", "flair"):
+        vols[seq][17:20, 4:7, 6:9] = 400
+    return vols
+
+
+def test_slices_are_radiological_whatever_the_stored_orientation(tmp_path):
+    """The same anatomy stored LPS (as BraTS) and RAS (as other tools write it) gives the same
+    slices, with anterior at the top and the patient's left on the image's right."""
+    import nibabel as nib
+
+    from glioma_lib.synth import BRATS_AFFINE
+
+    lps = _anatomy()
+    ras = {k: np.ascontiguousarray(v[::-1, ::-1, :]) for k, v in lps.items()}
+    ras_affine = np.diag([1.0, 1.0, 1.0, 1.0])
+    ras_affine[:3, 3] = (-23, -19, 0)
+    for name, vols, affine in (("LPS", lps, BRATS_AFFINE), ("RAS", ras, ras_affine)):
+        folder = tmp_path / "cohort" / "HGG" / f"BraTS19_{name}_001_1"
+        folder.mkdir(parents=True)
+        for key, data in vols.items():
+            nib.save(nib.Nifti1Image(data, affine), folder / f"BraTS19_{name}_001_1_{key}.nii.gz")
+    cohort = index_cohort(tmp_path / "cohort")
+    out = prepare_slices(cohort, tmp_path / "slices", ("t1", "flair"), n_slices=4, size=20,
+                         workers=1, progress=False)
+    t1 = out.array("t1")
+    assert np.array_equal(t1[:4], t1[4:])  # both patients identical
+    key = t1[int(np.argmax(t1.reshape(len(t1), -1).max(1)))]
+    rows, cols = np.nonzero(key == key.max())
+    assert rows.mean() < key.shape[0] / 2  # anterior: top half
+    assert cols.mean() > key.shape[1] / 2  # patient's left: right half
+
+
+def test_killed_rebuild_never_leaves_a_manifest_that_vouches_for_mixed_outputs(
+        tmp_path, monkeypatch):
+    import glioma_lib.slices as slices_mod
+
+    def cohort_of(seed: int):
+        root = tmp_path / f"cohort{seed}"
+        for i in range(2):
+            write_patient(root / "HGG", f"BraTS19_K{seed}_{i}_1", tiny_volumes(seed * 10 + i))
+        return index_cohort(root)
+
+    a, b = cohort_of(1), cohort_of(2)
+    out = tmp_path / "slices"
+    first = np.array(prepare_slices(a, out, ("t1",), 4, 16, workers=1, progress=False)
+                     .array("t1"))
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # killed after the .npy files, before index.csv
+
+    monkeypatch.setattr(slices_mod, "save_csv", killed)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_slices(b, out, ("t1",), 4, 16, workers=1, progress=False)
+    monkeypatch.undo()
+    again = prepare_slices(a, out, ("t1",), 4, 16, workers=1, progress=False)
+    assert np.array_equal(np.array(again.array("t1")), first)
+    assert set(again.index["patient_id"]) == set(a["patient_id"])
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared/brats-sample (real BraTS files) is "
+                    "not beside this checkout")
+def test_real_brats_slices_are_radiological():
+    """Real BraTS volumes: the frontal lobe (anterior) lies at the top of a stored slice."""
+    from glioma_lib.brats import load_patient
+    from glioma_lib.slices import patient_slices
+
+    cohort = index_cohort(SAMPLE)
+    row = cohort.iloc[0]
+    vols = load_patient(row, ("t1",))
+    slices, window, _ = patient_slices(vols, ("t1",), 4, 240)
+    brain = slices["t1"][2] > 0
+    rows = np.nonzero(brain.any(1))[0]
+    cols = np.nonzero(brain.any(0))[0]
+    # an axial brain is longer front-to-back than left-to-right: rows span more than columns
+    assert np.ptp(rows) > np.ptp(cols)
+    import nibabel as nib
+
+    raw = np.asarray(nib.load(row["t1"]).dataobj)
+    assert np.array_equal(vols["t1"], raw.astype(np.float32))  # stored LPS: no reorientation

@@ -31,13 +31,41 @@ def test_manifest_roundtrip(tmp_path):
     assert np.load(tmp_path / "z.npy").tolist() == [0, 1, 2]
 
 
-def test_profiles():
+def test_paper_profile_is_the_papers_protocol():
+    from glioma_lib.paper import COHORT
+
     assert set(PROFILES) == {"smoke", "default", "paper"}
     paper = get_profile("paper")
-    assert (paper.image_size, paper.batch_size, paper.epochs, paper.n_slices) == (224, 128, 100, 20)
-    assert (paper.n_lgg, paper.n_hgg) == (76, 259)
+    assert (paper.image_size, paper.batch_size, paper.epochs, paper.n_slices) == (
+        COHORT["image_size"], COHORT["batch_size"], COHORT["epochs"],
+        COHORT["slices_per_patient"])
+    assert (paper.n_lgg, paper.n_hgg) == (COHORT["LGG"], COHORT["HGG"])
+    assert paper.offline_aug and not paper.allow_random_init
     assert paper.sequences == ("t1", "t2", "flair")
     assert get_profile("smoke", seed=5).seed == 5
     with pytest.raises(ValueError, match="unknown profile"):
         get_profile("huge")
     assert stage_dir("smoke", "slices").parts[-2:] == ("smoke", "slices")
+
+
+def test_fingerprints_change_with_what_they_identify(tmp_path):
+    assert store.fingerprint({"a": (1, 2)}) == store.fingerprint({"a": [1, 2]})
+    assert store.fingerprint({"a": 1, "b": 2}) == store.fingerprint({"b": 2, "a": 1})
+    assert store.fingerprint({"a": 1}) != store.fingerprint({"a": 2})
+    assert store.array_digest(np.array([1, 2])) != store.array_digest(np.array([2, 1]))
+    assert store.array_digest(np.array([1, 2], np.int64)) != \
+        store.array_digest(np.array([1, 2], np.int32))
+    f = tmp_path / "w.bin"
+    f.write_bytes(b"abc")
+    first = store.file_digest(f)
+    f.write_bytes(b"abd")
+    assert store.file_digest(f) != first
+
+
+def test_invalidate_removes_only_the_manifest(tmp_path):
+    store.mark_done(tmp_path, {"a": 1})
+    (tmp_path / "out.npy").write_bytes(b"x")
+    store.invalidate(tmp_path)
+    assert not store.is_current(tmp_path, {"a": 1}) and store.read_manifest(tmp_path) is None
+    assert (tmp_path / "out.npy").exists()
+    store.invalidate(tmp_path)  # idempotent

@@ -55,3 +55,60 @@ def test_checkpoints_load_weights_only(tmp_path):
     x, y = _data()
     loss, acc, p = evaluate(fresh, x, y)
     assert p.shape == (48,) and 0 <= acc <= 1 and loss > 0
+
+
+def test_gradient_scaler_state_is_checkpointed(tmp_path):
+    _train(tmp_path / "s", stop_after=1)
+    last = torch.load(tmp_path / "s" / "last.pt", weights_only=True)
+    assert "scaler" in last and last["run_key"] is None
+
+
+def test_a_checkpoint_of_another_run_is_not_resumed(tmp_path):
+    torch.manual_seed(0)
+    x, y = _data()
+    model = create("mobilenet_v2", weights=None)
+    train_model(model, x, y, x[:16], y[:16], CFG, tmp_path, stop_after=1, run_key="A")
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["run_key"] == "A"
+    model = create("mobilenet_v2", weights=None)
+    hist = train_model(model, x, y, x[:16], y[:16], CFG, tmp_path, stop_after=2, run_key="B")
+    assert list(hist.epoch) == [1, 2]  # started over: A's epoch 1 was not taken as B's
+    model = create("mobilenet_v2", weights=None)
+    hist = train_model(model, x, y, x[:16], y[:16], CFG, tmp_path, run_key="B")
+    assert list(hist.epoch) == [1, 2, 3]
+    (tmp_path / "last.pt").write_bytes(b"truncated")  # a killed write of another tool
+    model = create("mobilenet_v2", weights=None)
+    assert len(train_model(model, x, y, x[:16], y[:16], CFG, tmp_path, run_key="B")) == 3
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_evaluate_puts_model_and_inputs_on_one_device(monkeypatch):
+    """On a CUDA machine evaluate() used to feed CUDA inputs to a CPU model. Emulated here
+    with the 'meta' device: the model's first layer must see inputs and weights together."""
+    import glioma_lib.train as train
+
+    model = create("mobilenet_v2", weights=None)
+    seen = []
+
+    def check(module, args):
+        seen.append((args[0].device, module.weight.device))
+        raise _Stop
+
+    first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+    first.register_forward_pre_hook(check)
+    monkeypatch.setattr(train, "pick_device", lambda: torch.device("meta"))
+    x, y = _data(4)
+    try:
+        evaluate(model, x, y)
+    except _Stop:
+        pass
+    assert seen == [(torch.device("meta"), torch.device("meta"))]
+
+
+def test_precision_is_named_per_device():
+    from glioma_lib.train import precision_name
+
+    assert precision_name(torch.device("cpu")) == "fp32"
+    assert "autocast" in precision_name(torch.device("cuda"))

@@ -38,7 +38,27 @@ def test_report_from_labels_and_scores():
     assert (r["TP"], r["FP"], r["TN"], r["FN"]) == (2, 1, 1, 1)
     assert r["auc"] == pytest.approx(5 / 6)
     hard = metrics.report(labels, scores, predicted=[1, 1, 0, 0, 1])
-    assert hard["accuracy"] == 1.0 and hard["auc"] == pytest.approx(5 / 6)
+    assert hard["accuracy"] == 1.0 and (hard["TP"], hard["FN"]) == (3, 0)
     fpr, tpr = metrics.roc(labels, scores)
     assert fpr[0] == 0 and tpr[-1] == 1
     assert np.isnan(metrics.confusion_report(0, 0, 5, 0)["sensitivity"])
+
+
+def test_vote_fraction_scores_the_hard_vote():
+    votes = np.array([[1, 0, 1, 0], [1, 1, 0, 0], [0, 1, 1, 0]])
+    frac = vote.fraction(votes)
+    assert frac.tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 0])
+    assert ((frac > 0.5).astype(int) == vote.majority(votes)).all()
+
+
+def test_patient_rule_verdict_and_score_agree():
+    import pandas as pd
+
+    # patient a: T1 0.45 (LGG), T2 0.40 (LGG), FLAIR 0.95 (HGG) -> LGG though the mean is 0.6
+    frame = pd.DataFrame({"patient_id": ["a", "a", "b", "b"], "label": [1, 1, 0, 0],
+                          "p_t1": [0.4, 0.5, 0.6, 0.7], "p_t2": [0.3, 0.5, 0.9, 0.8],
+                          "p_flair": [0.9, 1.0, 0.1, 0.2]})
+    out = vote.patient_rule(frame, ("t1", "t2", "flair")).set_index("patient_id")
+    assert out.loc["a", "rule_vote"] == 0 and out.loc["a", "rule_score"] == pytest.approx(1 / 3)
+    assert out.loc["b", "rule_vote"] == 1 and out.loc["b", "rule_score"] == pytest.approx(2 / 3)
+    assert ((out["rule_score"] > 0.5).astype(int) == out["rule_vote"]).all()
