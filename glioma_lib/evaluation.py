@@ -40,13 +40,16 @@ def choose_on_validation(val_frame: pd.DataFrame, candidates: dict[str, str],
 
     ``candidates`` maps a display name to a probability column of ``val_frame`` (slice
     predictions); patients are graded by their mean slice probability. Returns the chosen
-    name and every candidate's validation AUC (ties: the first candidate).
+    name and every candidate's validation AUC (ties: the first candidate). A validation split
+    with one grade only (a tiny cohort) cannot choose: the AUCs are NaN and the first
+    candidate is returned.
     """
     from sklearn.metrics import roc_auc_score
 
     patients = vote.patient_mean(val_frame, list(candidates.values()), by=by)
     if patients["label"].nunique() < 2:
-        raise ValueError("the validation split holds one grade only: nothing can be chosen")
+        nan = pd.Series(float("nan"), index=list(candidates), name="validation AUC")
+        return next(iter(candidates)), nan
     aucs = pd.Series({name: roc_auc_score(patients["label"], patients[col])
                       for name, col in candidates.items()}, name="validation AUC")
     return str(aucs.idxmax()), aucs

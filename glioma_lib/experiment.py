@@ -133,6 +133,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                               protocol, extra={"precision": manifest["precision"],
                                                "data": data.source})
             write_json(folder / "model.json", card)
+            model.card = card
             (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept
             mark_done(folder, manifest)
         notes.add(model.weights_note)

@@ -48,10 +48,15 @@ def patient_split(
 ) -> np.ndarray:
     """Honest split: 70/15/15 over patients, stratified by grade.
 
-    Every slice follows its patient.
+    Every slice follows its patient. A cohort too small to stratify (fewer patients of a
+    grade than splits, e.g. a 4-patient sample) still gets one patient in each of validation
+    and test, and both grades in training: there the split is by grade, round-robin.
     """
     patients = _patients(index)
     n_train, n_val, n_test = _sizes(len(patients), fractions)
+    if patients["grade"].value_counts().min() < 3 or min(n_val, n_test) < 2:
+        which = _small_split(patients, seed)
+        return index["patient_id"].map(which).to_numpy().astype(str)
     rest, test = train_test_split(patients, test_size=n_test, stratify=patients["grade"],
                                   random_state=seed)
     train, val = train_test_split(rest, test_size=n_val, stratify=rest["grade"],
@@ -60,6 +65,26 @@ def patient_split(
              **dict.fromkeys(val["patient_id"], "val"),
              **dict.fromkeys(test["patient_id"], "test")}
     return index["patient_id"].map(which).to_numpy().astype(str)
+
+
+def _small_split(patients: pd.DataFrame, seed: int) -> dict[str, str]:
+    """Tiny cohorts: each grade's (shuffled) patients go to train first, then alternately to
+    test and validation, so training sees both grades and test/validation are not empty."""
+    if len(patients) < 3:
+        raise ValueError(f"a patient split needs at least 3 patients, got {len(patients)}")
+    rng = np.random.default_rng(seed)
+    which: dict[str, str] = {}
+    turn = 0
+    for _, group in patients.groupby("grade", sort=True):
+        ids = rng.permutation(group["patient_id"].to_numpy())
+        which[ids[0]] = "train"
+        for pid in ids[1:]:
+            which[pid] = ("test", "val")[turn % 2]
+            turn += 1
+    if "val" not in which.values() or "test" not in which.values():
+        extra = [p for p, s in which.items() if s == "train"]
+        which[extra[-1]] = "val" if "val" not in which.values() else "test"
+    return which
 
 
 def patient_kfold(index: pd.DataFrame, k: int = 5, seed: int = 0) -> np.ndarray:

@@ -4,7 +4,8 @@ The 20 slices of one patient are not independent observations: resampling slices
 intervals far too narrow. Every interval here comes from :func:`scipy.stats.bootstrap` over
 *patients*, stratified by grade (LGG and HGG patients are resampled separately, so every
 resample holds both classes and its AUC is defined), with the percentile method. A frame
-with too few patients to resample gives NaN intervals rather than invented ones.
+with too few patients to resample, or with one grade only (a tiny real cohort), gives NaN
+intervals rather than invented ones.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ class _Patients:
         self.rows = [order[bounds[i]:bounds[i + 1]] for i in range(len(uniques))]
         first = np.asarray(frame[label])[order[bounds[:-1]]].astype(int)
         self.by_grade = tuple(np.flatnonzero(first == g) for g in (0, 1))
-        if any(len(g) == 0 for g in self.by_grade):
-            raise ValueError("a patient bootstrap needs LGG and HGG patients in the frame")
+
+    @property
+    def both_grades(self) -> bool:
+        return all(len(g) > 0 for g in self.by_grade)
 
     def take(self, *samples) -> np.ndarray:
         return np.concatenate([self.rows[int(i)] for s in samples for i in s])
@@ -51,7 +54,7 @@ def _interval(stat: Callable, patients: _Patients, n_resamples: int, confidence:
     with no grade to resample the interval is undefined (NaN)."""
     groups = [g for g in patients.by_grade if len(g) > 1]
     fixed = [g for g in patients.by_grade if len(g) == 1]
-    if not groups:
+    if not groups or not patients.both_grades:  # nothing to resample, or one grade only
         value = np.asarray(stat(*patients.by_grade), dtype=float)
         nan = np.full_like(value, np.nan)
         return _Interval(nan, nan, value[..., None])

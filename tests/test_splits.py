@@ -67,3 +67,14 @@ def test_split_counts_table():
 def test_bad_fractions():
     with pytest.raises(ValueError, match="sum to 1"):
         slice_split(10, (0.5, 0.2, 0.2))
+
+
+@pytest.mark.parametrize("n_lgg, n_hgg", [(2, 2), (1, 3), (3, 3)])
+def test_tiny_cohorts_still_get_train_val_and_test(n_lgg, n_hgg):
+    ids = [f"L{i}" for i in range(n_lgg)] + [f"H{i}" for i in range(n_hgg)]
+    index = pd.DataFrame({"patient_id": np.repeat(ids, 4),
+                          "grade": np.repeat(["LGG"] * n_lgg + ["HGG"] * n_hgg, 4)})
+    split = patient_split(index, seed=1)
+    assert set(split) == {"train", "val", "test"}
+    assert set(index.loc[split == "train", "grade"]) == {"LGG", "HGG"}
+    assert not shared_patients(index, split)

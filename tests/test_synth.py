@@ -1,3 +1,6 @@
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -67,3 +70,69 @@ def test_grades_differ_in_typical_features():
     assert 0 < np.mean([t.enhancing == "patch" for t in lgg]) < 0.4     # overlap exists
     assert np.mean([t.oedema_scale for t in hgg]) > np.mean([t.oedema_scale for t in lgg])
     assert max(t.oedema_scale for t in lgg) > min(t.oedema_scale for t in hgg)  # overlap
+
+
+def test_synthetic_files_carry_the_real_brats_affine_and_header_codes(small_cohort):
+    import nibabel as nib
+
+    root, _ = small_cohort
+    row = index_cohort(root).iloc[0]
+    img, seg = nib.load(row["t1"]), nib.load(row["seg"])
+    assert np.allclose(img.affine, synth.BRATS_AFFINE)
+    assert nib.aff2axcodes(img.affine) == ("L", "P", "S")
+    assert (int(img.header["qform_code"]), int(img.header["sform_code"])) == (2, 1)
+    assert (int(seg.header["qform_code"]), int(seg.header["sform_code"])) == (1, 1)
+    assert img.get_data_dtype() == np.int16
+    config = synth.read_cohort_config(root)
+    assert config == synth.cohort_config(1, 2, 7)
+    assert config["generator_version"] == synth.GENERATOR_VERSION
+
+
+def test_interrupted_generation_resumes_per_patient(tmp_path, monkeypatch):
+    root = tmp_path / "cohort"
+    real = synth.synth_patient
+    calls = []
+
+    def dies_on_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(synth, "synth_patient", dies_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        synth.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
+    assert not root.exists()
+    partial = root.with_name("cohort.partial")
+    done = sorted(partial.glob("*/*/.done"))
+    assert len(done) == 1
+    first = next(done[0].parent.glob("*_t1.nii.gz"))
+    stamp = first.stat().st_mtime_ns
+    monkeypatch.setattr(synth, "synth_patient", real)
+    calls.clear()
+    synth.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
+    moved = root / first.relative_to(partial)
+    assert moved.stat().st_mtime_ns == stamp  # the finished patient was not generated again
+    assert len(index_cohort(root)) == 2 and not list(root.glob("*/*/.done"))
+    assert (root / "synthetic_truth.csv").read_text().count("BraTS19_SYN") == 2
+
+
+def test_a_cohort_from_another_generator_config_is_regenerated(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from glioma_lib import stages
+    from glioma_lib.config import get_profile
+
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path))
+    profile = replace(get_profile("smoke"), n_lgg=1, n_hgg=1, workers=1)
+    first = stages.ensure_cohort(profile, progress=False)
+    stamp = first["t1"].map(lambda p: os.stat(p).st_mtime_ns).tolist()
+    again = stages.ensure_cohort(profile, progress=False)  # same config: reused
+    assert again["t1"].map(lambda p: os.stat(p).st_mtime_ns).tolist() == stamp
+    root = stages.synthetic_root(profile)
+    config = synth.read_cohort_config(root)
+    config["generator_version"] = synth.GENERATOR_VERSION - 1  # made by an older generator
+    (root / synth.CONFIG_FILE).write_text(json.dumps(config))
+    regenerated = stages.ensure_cohort(profile, progress=False)
+    assert regenerated["t1"].map(lambda p: os.stat(p).st_mtime_ns).tolist() != stamp
+    assert synth.read_cohort_config(root) == synth.cohort_config(1, 1, profile.seed)
