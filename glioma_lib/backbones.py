@@ -129,3 +129,10 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
                      "s / epoch": float(history["seconds"].mean()),
                      "epochs": len(history)})
     return pd.DataFrame(rows).set_index("backbone")
+
+
+def chosen_backbone(table: pd.DataFrame) -> str | None:
+    """The backbone of :func:`head_to_head` with the highest *validation* AUC (what the
+    choice may see), or None where no validation AUC is defined (one grade in validation)."""
+    aucs = table["val AUC"].dropna()
+    return None if aucs.empty else str(aucs.idxmax())

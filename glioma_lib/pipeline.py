@@ -30,9 +30,11 @@ MAIN_PROFILE = "default"
 
 
 def output_root(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
-    """Where a profile's book is built (Jupyter Book's ``--path-output``): the repository for
-    the default profile, ``_build/<profile>`` for the others, so that a smoke build (the
-    tests) never overwrites the default book."""
+    """Where a profile's book is built (Jupyter Book's ``--path-output``): ``$GLIOMA_BUILD``
+    when set, else the repository for the default profile and ``_build/<profile>`` for the
+    others, so that a smoke build (the tests) never overwrites the default book."""
+    if os.environ.get("GLIOMA_BUILD"):
+        return Path(os.environ["GLIOMA_BUILD"])
     root = root or project_root()
     return root if profile == MAIN_PROFILE else root / "_build" / profile
 
@@ -77,13 +79,13 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
     return out
 
 
-def resolve_root(brats_root: str | Path | None) -> str | None:
+def resolve_root(brats_root: str | Path | None, must_exist: bool = True) -> str | None:
     """An absolute BraTS root (kernels run in ``notebooks/``, where a relative one would
     point elsewhere); ``None`` stays ``None``. A root that is not a folder is refused."""
     if brats_root is None:
         return None
     path = Path(brats_root).expanduser().resolve()
-    if not path.is_dir():
+    if must_exist and not path.is_dir():
         raise ValueError(f"{brats_root}: BraTS root is not a folder")
     return str(path)
 
@@ -142,7 +144,7 @@ def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | No
     an exception) or was run with other parameters, leaving out those in ``rerun``."""
     root = root or project_root()
     out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
-    wanted = {"profile": profile, "brats_root": resolve_root(brats_root)}
+    wanted = {"profile": profile, "brats_root": resolve_root(brats_root, must_exist=False)}
     stale = []
     for nb in notebooks(root):
         if rerun and nb.stem in rerun:

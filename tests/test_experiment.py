@@ -148,3 +148,12 @@ def test_an_interrupted_protocol_resumes_from_its_last_epoch(data, monkeypatch):
     assert list(history["epoch"]) == [1, 2, 3] and history["seconds"].iloc[0] == seconds
     assert resumed.predictions["p_t1"].to_numpy() == pytest.approx(
         full.predictions["p_t1"].to_numpy(), abs=1e-5)
+
+
+def test_chosen_backbone_reads_validation_only():
+    import pandas as pd
+
+    table = pd.DataFrame({"val AUC": [0.6, 0.8], "test AUC": [0.9, 0.5]},
+                         index=pd.Index(["a", "b"], name="backbone"))
+    assert backbones.chosen_backbone(table) == "b"
+    assert backbones.chosen_backbone(table.assign(**{"val AUC": float("nan")})) is None

@@ -59,15 +59,21 @@ def test_with_a_mask_the_report_has_every_field(patient, models, tmp_path, capsy
     out, png = tmp_path / "report.json", tmp_path / "report.png"
     assert main(argv(files, models, out, png=png)) == 0
     report = json.loads(out.read_text())
-    assert report["grade"] in ("HGG", "LGG") and 0 <= report["probability_hgg"] <= 1
+    assert report["grade"] in ("HGG", "LGG") and report["score_hgg"] in (0, 1 / 3, 2 / 3, 1)
     assert report["slices"]["method"].startswith("segmentation")
     assert report["slices"]["indices"] == tumour_window(vols["seg"], N_SLICES).tolist()
     assert report["slices"]["key_slice"] in report["slices"]["indices"]
     assert set(report["sequences"]) == set(SEQUENCES)
     probs = [report["sequences"][s]["probability_hgg"] for s in SEQUENCES]
-    assert report["probability_hgg"] == pytest.approx(np.mean(probs))
+    for s, p in zip(SEQUENCES, probs, strict=True):
+        slices = report["sequences"][s]["slice_probabilities"]
+        assert p == pytest.approx(np.mean(slices), abs=1e-4)
+        assert report["sequences"][s]["vote"] == ("HGG" if p >= 0.5 else "LGG")
     votes = sum(report["sequences"][s]["vote"] == "HGG" for s in SEQUENCES)
-    assert report["grade"] == ("HGG" if votes >= 2 else "LGG")
+    # one rule for verdict and score: they can never disagree
+    assert report["score_hgg"] == pytest.approx(votes / 3)
+    assert report["grade"] == ("HGG" if report["score_hgg"] > 0.5 else "LGG")
+    assert report["votes_hgg"] == f"{votes} of 3"
     assert all(len(report["sequences"][s]["slice_probabilities"]) == N_SLICES for s in SEQUENCES)
     assert report["protocol"] == "patient" and report["profile"] == "smoke"
     assert report["models"]["t1"]["backbone"] == "googlenet"
@@ -107,7 +113,7 @@ def _bad_inputs(tmp_path: Path, files: dict[str, Path], vols: dict):
     cases.append(("unreadable", {"flair": garbage}, garbage, "unreadable"))
     truncated = tmp_path / "cut_t1.nii.gz"
     truncated.write_bytes(files["t1"].read_bytes()[:400])
-    cases.append(("truncated", {"t1": truncated}, truncated, ""))
+    cases.append(("truncated", {"t1": truncated}, truncated, "truncated"))
     four = write(tmp_path / "4d", {"t1": np.stack([vols["t1"]] * 2, -1)})["t1"]
     cases.append(("not 3-D", {"t1": four}, four, "3-D"))
     small = write(tmp_path / "shape", {"t2": vols["t2"][:-2]})["t2"]

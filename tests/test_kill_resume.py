@@ -1,0 +1,77 @@
+"""A training subprocess killed with SIGKILL mid-run, then rerun, ends with the predictions of
+an uninterrupted run (CPU, same seed), resuming from its last epoch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from conftest import tiny_volumes, write_patient
+
+SCRIPT = """
+import sys
+from dataclasses import replace
+
+import torch
+
+from glioma_lib.config import get_profile
+from glioma_lib.experiment import run_protocol
+from glioma_lib.stages import prepare_data
+
+torch.set_num_threads(1)
+profile = replace(get_profile("smoke"), name="kill", image_size=48, epochs=4, batch_size=8,
+                  workers=1, offline_aug=False)
+data = prepare_data(profile, sys.argv[1], progress=False)
+run = run_protocol(data, "patient", sequences=("t1", "flair"), backbone="googlenet",
+                   weights=None)
+run.predictions.to_csv(sys.argv[2], index=False)
+"""
+
+
+def _run(cohort: Path, results: Path, out: Path, kill_when: Path | None = None):
+    env = {**os.environ, "GLIOMA_RESULTS": str(results), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(cohort), str(out)], env=env)
+    if kill_when is None:
+        assert proc.wait(timeout=600) == 0
+        return None
+    deadline = time.monotonic() + 600
+    while not kill_when.exists():
+        assert proc.poll() is None, "finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return proc.returncode
+
+
+@pytest.mark.slow
+def test_killed_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
+    cohort = tmp_path / "MICCAI_BraTS_2019_Data_Training"
+    for i in range(14):
+        write_patient(cohort / ("LGG" if i < 6 else "HGG"), f"BraTS19_KIL_{i:03d}_1",
+                      tiny_volumes(i, shape=(48, 48, 16)))
+    _run(cohort, tmp_path / "plain", tmp_path / "plain.csv")
+    models = tmp_path / "killed" / "kill" / "models" / "patient"
+    code = _run(cohort, tmp_path / "killed", tmp_path / "killed.csv",
+                kill_when=models / "t1" / "last.pt")
+    assert code == -signal.SIGKILL
+    state = torch.load(models / "t1" / "last.pt", weights_only=True)
+    assert state["epoch"] < 3 and not (models / "t1" / "manifest.json").exists()
+    done_epochs = {h["epoch"]: h["seconds"] for h in state["history"]}
+    _run(cohort, tmp_path / "killed", tmp_path / "killed.csv")
+    history = pd.read_csv(models / "t1" / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    for epoch, seconds in done_epochs.items():  # not trained again: same recorded time
+        assert history.loc[history["epoch"] == epoch, "seconds"].item() == pytest.approx(seconds)
+    plain = pd.read_csv(tmp_path / "plain.csv")
+    resumed = pd.read_csv(tmp_path / "killed.csv")
+    assert plain["row"].tolist() == resumed["row"].tolist()
+    for col in ("p_t1", "p_flair"):
+        assert resumed[col].to_numpy() == pytest.approx(plain[col].to_numpy(), abs=1e-5)
