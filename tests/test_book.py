@@ -30,7 +30,7 @@ def test_smoke_book_has_every_chapter(smoke_html):
     # computed outputs, not the chapter's prose: the table's caption and the glued accuracy
     assert re.search(r"<caption>Table 2 on the slice-level test split \(\d+ slices\) — "
                      r"profile smoke", results)
-    assert re.search(r"Our vote reaches \S*\d+\.\d\s?%", results)
+    assert re.search(r"Our vote reaches <span[^>]*>\d+\.\d\s?%</span>", results)
     beyond = (smoke_html / "notebooks" / "06_beyond.html").read_text()
     assert "no conclusion should be drawn" in beyond  # glued from sample_size_caveat
     assert re.search(r"<caption>FLAIR network trained and tested on grades shuffled", beyond)
