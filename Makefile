@@ -12,7 +12,7 @@ export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup browser book book-smoke test lint bench clean
+.PHONY: setup browser book book-smoke lab test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ book: setup
 book-smoke: setup
 	$(VENV)/bin/glioma-grade book --profile smoke
 
+# JupyterLab from the project's environment (its kernel imports glioma_lib), in notebooks/.
+lab: setup
+	cd notebooks && ../$(VENV)/bin/jupyter lab
+
 # Debian's Chromium, for the test that opens the built book as a reader would.
 browser:
 	@command -v chromium >/dev/null || { \
@@ -37,7 +41,7 @@ browser:
 	  else sudo apt-get install -y -qq chromium >/dev/null || echo "chromium missing: browser test will be skipped"; fi; }
 
 test: setup browser
-	$(VENV)/bin/ruff check glioma_lib tests bench
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 # Run after `make book`: the data and memory benchmarks read the default cohort and slices.

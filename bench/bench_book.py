@@ -56,7 +56,7 @@ def main() -> None:
     profile = get_profile(args.profile)
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name}
     if args.fresh_cohort:
-        from glioma_lib.synth import make_cohort
+        from glioma_lib.data.synth import make_cohort
 
         tmp = Path(tempfile.mkdtemp(prefix="bench_book_"))
         try:

@@ -27,10 +27,10 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from glioma_lib.brats import index_cohort
-from glioma_lib.config import get_profile
-from glioma_lib.slices import prepare_slices
-from glioma_lib.synth import make_cohort
+from glioma_lib.config import default_workers, get_profile
+from glioma_lib.data.brats import index_cohort
+from glioma_lib.data.slices import prepare_slices
+from glioma_lib.data.synth import make_cohort
 
 OUT = Path(__file__).parent / "results" / "data.json"
 
@@ -45,7 +45,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
     ap.add_argument("--patients", type=int, default=16)
-    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--cohort", default=None,
                     help="an existing cohort folder to read (default: the generated one)")
     args = ap.parse_args()

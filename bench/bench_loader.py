@@ -36,11 +36,11 @@ from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision import transforms as T
 
-from glioma_lib.augment import augment_batch, online_transform
-from glioma_lib.config import results_root
+from glioma_lib.config import default_workers, results_root
+from glioma_lib.data.slices import resize_slices, to_uint8
 from glioma_lib.models import create, param_groups
-from glioma_lib.slices import resize_slices, to_uint8
-from glioma_lib.train import to_input
+from glioma_lib.training.augment import augment_batch, online_transform
+from glioma_lib.training.train import to_input
 
 OUT = Path(__file__).parent / "results"
 
@@ -116,7 +116,7 @@ def main() -> None:
             n = sum(len(x) for x, _ in make())
             return n / (time.perf_counter() - start)
 
-        workers = min(2, os.cpu_count() or 1)
+        workers = default_workers()
         paths = {"ours": ours, "plain_0_workers": lambda: plain(0),
                  f"plain_{workers}_workers": lambda: plain(workers)}
         rates = best_of(data_rate, paths, args.repeats)

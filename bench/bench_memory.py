@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 
 from glioma_lib.config import get_profile, stage_dir
-from glioma_lib.experiment import run_protocol
-from glioma_lib.stages import prepare_data
+from glioma_lib.data.stages import prepare_data
+from glioma_lib.training.experiment import run_protocol
 
 OUT = Path(__file__).parent / "results"
 TAG = "bench-memory"

@@ -27,9 +27,9 @@ import numpy as np
 import torch
 
 from glioma_lib.cli import main as cli
+from glioma_lib.config import SEQUENCES
+from glioma_lib.data.synth import synth_patient
 from glioma_lib.models import create, model_card, save_model
-from glioma_lib.predict import SEQUENCES
-from glioma_lib.synth import synth_patient
 
 OUT = Path(__file__).parent / "results"
 

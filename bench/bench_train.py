@@ -23,9 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glioma_lib.augment import augment_batch, online_transform
 from glioma_lib.models import create, param_groups
-from glioma_lib.train import to_input
+from glioma_lib.training.augment import augment_batch, online_transform
+from glioma_lib.training.train import to_input
 
 OUT = Path(__file__).parent / "results"
 

@@ -1,7 +1,119 @@
 """glioma_lib: the helper library behind the reproducible glioma-grading book.
 
-One module per stage: cohort (:mod:`brats`, :mod:`synth`) → :mod:`slices` → :mod:`splits`
-→ :mod:`augment` / :mod:`models` / :mod:`train` → :mod:`vote` → :mod:`metrics` → book.
+The folders follow the pipeline — cohort → slices → splits → train (per sequence) →
+predict → vote → metrics → book:
+
+* :mod:`glioma_lib.data` — ``brats`` (real cohorts), ``synth`` (the synthetic cohort),
+  ``slices``, ``splits``, ``stages`` (the cached data stages of a profile);
+* :mod:`glioma_lib.models` — ``registry`` (backbones, the 1024-512-2 head, weights, input
+  normalisation), ``measure`` (Table 1);
+* :mod:`glioma_lib.training` — ``augment``, ``train`` (loop, checkpoints, resume),
+  ``experiment`` (one protocol = one model per sequence, cached), ``compare`` (backbones
+  head to head);
+* :mod:`glioma_lib.evaluation` — ``metrics``, ``vote``, ``uncertainty`` (patient bootstrap),
+  ``calibration``, ``explain`` (Grad-CAM), ``window`` (automatic window), ``tables``;
+* :mod:`glioma_lib.reporting` — ``paper`` (the paper's numbers), ``plots``, ``captions``,
+  ``bench``;
+* ``config`` (profiles), ``store`` (atomic writes, manifests), ``pipeline`` (papermill +
+  Jupyter Book), ``cli`` and ``predict`` (grade one patient).
+
+What a chapter or a user calls is re-exported here (``import glioma_lib as gl``;
+``gl.get_profile("smoke")``), imported on first use so that ``import glioma_lib`` stays
+fast. The flat module paths of earlier versions (``glioma_lib.brats``, ``glioma_lib.slices``,
+``glioma_lib.vote``, …) still import, as aliases of the modules' new homes.
 """
 
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
 __version__ = "0.2.0"
+
+#: Public name → the module that defines it.
+_PUBLIC = {
+    # profiles and stages
+    "Profile": "config", "PROFILES": "config", "get_profile": "config",
+    "SEQUENCES": "config", "SEQUENCE_NAMES": "config",
+    "prepare_data": "data.stages", "Data": "data.stages",
+    "index_cohort": "data.brats", "cohort_report": "data.brats", "load_patient": "data.brats",
+    "CohortError": "data.brats",
+    "make_cohort": "data.synth",
+    "tumour_window": "data.slices", "largest_tumour_slice": "data.slices",
+    "patient_split": "data.splits", "slice_split": "data.splits",
+    "patient_kfold": "data.splits", "shared_patients": "data.splits",
+    # models and training
+    "create": "models.registry", "load_model": "models.registry",
+    "param_groups": "models.registry", "WeightsNotFound": "models.registry",
+    "run_protocol": "training.experiment", "ProtocolRun": "training.experiment",
+    "train_model": "training.train", "TrainConfig": "training.train",
+    "head_to_head": "training.compare",
+    # evaluation
+    "majority": "evaluation.vote", "soft": "evaluation.vote", "fraction": "evaluation.vote",
+    "patient_rule": "evaluation.vote", "patient_level": "evaluation.vote",
+    "confusion_report": "evaluation.metrics",
+    "patient_bootstrap": "evaluation.uncertainty", "paired_bootstrap": "evaluation.uncertainty",
+    "format_interval": "evaluation.uncertainty",
+    "table2": "evaluation.tables", "roc_curves": "evaluation.tables",
+    "metric_table": "evaluation.tables", "wide": "evaluation.tables",
+    "with_votes": "evaluation.tables", "choose_on_validation": "evaluation.tables",
+    "gradcam": "evaluation.explain",
+    # reporting, prediction, the book
+    "caption": "reporting.captions", "open_chapter": "reporting.chapter",
+    "grade": "predict",
+    "make_book": "pipeline",
+}
+
+#: The flat modules of version 0.1 → their new homes (imported under both names).
+_MOVED = {
+    "brats": "data.brats", "synth": "data.synth", "slices": "data.slices",
+    "splits": "data.splits", "stages": "data.stages",
+    "augment": "training.augment", "train": "training.train",
+    "experiment": "training.experiment",
+    "metrics": "evaluation.metrics", "vote": "evaluation.vote",
+    "uncertainty": "evaluation.uncertainty", "calibration": "evaluation.calibration",
+    "explain": "evaluation.explain",
+    "paper": "reporting.paper", "plots": "reporting.plots",
+}
+
+_SUBMODULES = ("data", "models", "training", "evaluation", "reporting", "config", "store",
+               "pipeline", "predict", "cli")
+
+__all__ = sorted(_PUBLIC) + ["__version__", *_SUBMODULES]
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import glioma_lib.<old>`` yields the module at its new path (the same object)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        prefix, _, old = fullname.rpartition(".")
+        if prefix == __name__ and old in _MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(f"{__name__}.{_MOVED[spec.name.rpartition('.')[2]]}")
+
+    def exec_module(self, module):  # already executed under its new name
+        pass
+
+
+if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+    sys.meta_path.insert(0, _MovedModules())
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    elif name in _MOVED or name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC) | set(_MOVED) | set(_SUBMODULES))

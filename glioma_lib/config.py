@@ -7,8 +7,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 SEQUENCES_ALL = ("t1", "t1ce", "t2", "flair")
-#: The sequences the paper uses (plain scans; T1ce is not used).
-PAPER_SEQUENCES = ("t1", "t2", "flair")
+#: The sequences the paper uses (plain scans; T1ce is not used): its three networks, the
+#: channels of early fusion and the inputs of ``glioma-grade predict``.
+SEQUENCES = ("t1", "t2", "flair")
+#: How the book names each sequence (the paper's names).
+SEQUENCE_NAMES = {"t1": "T1WI", "t1ce": "T1ce", "t2": "T2WI", "flair": "FLAIR"}
+
+
+def default_workers() -> int:
+    """Worker processes of the data stages: 2, or fewer on a machine with fewer cores."""
+    return min(2, os.cpu_count() or 1)
 GRADES = ("LGG", "HGG")  # label 0, label 1: positive class = HGG
 
 
@@ -24,9 +32,10 @@ class Profile:
     offline_aug: bool
     epochs: int
     batch_size: int
-    sequences: tuple[str, ...] = PAPER_SEQUENCES
+    sequences: tuple[str, ...] = SEQUENCES
     backbone: str = "googlenet"
-    weights: str = "imagenet"
+    #: Initial weights of the networks: ``"imagenet"`` or None (random initialisation).
+    weights: str | None = "imagenet"
     #: When ImageNet weights cannot be found: fall back to random init (recorded) or fail.
     allow_random_init: bool = True
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
@@ -41,7 +50,10 @@ class Profile:
     compare_train_slices: int | None = None
     #: Bootstrap resamples (of patients) behind every confidence interval.
     n_bootstrap: int = 1000
-    workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    #: Patients (a grade-stratified sample; None: all) on which chapter 7 compares the
+    #: automatic tumour window with the segmentation's.
+    window_check_patients: int | None = 60
+    workers: int = field(default_factory=default_workers)
 
     def to_dict(self) -> dict:
         """Plain-JSON view (used in manifests and captions)."""

@@ -74,9 +74,23 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
             raise NotebookFailed(
                 f"{nb.name}: cell {err.exec_count} failed: {err.ename}: {err.evalue} "
                 f"(executed copy: {partial})") from None
+        hide_parameters(partial)
         os.replace(partial, target)  # only a notebook that ran to the end enters the book
         log(f"[papermill] {nb.name} done in {time.perf_counter() - start:.0f} s")
     return out
+
+
+def hide_parameters(path: Path) -> None:
+    """Tag a chapter's parameters cell and papermill's injected one ``remove-cell``: readers
+    of the book see neither (both stay in the executed notebook)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, path)
 
 
 def resolve_root(brats_root: str | Path | None, must_exist: bool = True) -> str | None:

@@ -16,14 +16,14 @@ import pandas as pd
 from scipy import ndimage
 
 from . import __version__
-from .brats import CohortError, check_headers, load_volume
-from .models import load_model
-from .slices import largest_tumour_slice, patient_slices, tumour_window
+from .config import SEQUENCES
+from .data.brats import CohortError, check_headers, load_volume
+from .data.slices import largest_tumour_slice, patient_slices, tumour_window
+from .evaluation.vote import patient_rule
+from .models.registry import load_model
 from .store import atomic_write, write_json
-from .train import predict as predict_probs
-from .vote import patient_rule
+from .training.train import predict as predict_probs
 
-SEQUENCES = ("t1", "t2", "flair")
 #: Where a models root holds several protocols, the honest one is preferred.
 PROTOCOL_PREFERENCE = ("patient", "slice")
 AUTO_METHOD = ("automatic: largest 3-D region with FLAIR z > {flair_z} and T2 z > {t2_z} "
@@ -92,12 +92,6 @@ def auto_tumour_mask(volumes: dict[str, np.ndarray], flair_z: float = AUTO_FLAIR
         raise ValueError("no FLAIR/T2-hyperintense region found; pass --seg")
     sizes = ndimage.sum_labels(bright, labels, index=np.arange(1, n + 1))
     return (labels == 1 + int(np.argmax(sizes))).astype(np.uint8)
-
-
-def window_overlap(a, b) -> float:
-    """Share of the slices of window ``a`` that are also in window ``b``."""
-    a, b = np.asarray(a), np.asarray(b)
-    return len(np.intersect1d(a, b)) / max(len(a), 1)
 
 
 def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, str]:
@@ -172,7 +166,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
     }
     figure = {"images": {s: slices[s][key] for s in SEQUENCES}, "report": report}
     if gradcam:
-        from .explain import gradcam as cam
+        from .evaluation.explain import gradcam as cam
 
         figure["cams"] = {s: cam(nets[s], slices[s][key:key + 1])[0] for s in SEQUENCES}
     return report, figure
@@ -190,7 +184,7 @@ def write_png(figure: dict, out: str | Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    from .plots import verdict_figure
+    from .reporting.plots import verdict_figure
 
     fig = verdict_figure(figure["images"], figure.get("cams"), figure["report"])
     out = Path(out)
@@ -201,33 +195,54 @@ def write_png(figure: dict, out: str | Path) -> Path:
     return out
 
 
-def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None = None,
-                          seed: int = 0):
-    """How the automatic window compares with the segmentation's, per patient of ``cohort``:
-    ``overlap`` (share of the true window's slices also chosen), ``tumour_slices`` (share of
-    the chosen slices that hold tumour in the true mask) and ``key_distance`` (slices between
-    the two largest-tumour slices). ``max_patients`` draws a seeded, grade-stratified sample."""
-    import pandas as pd
+def command(row, models: str | Path, out: str | Path, seg: bool = True,
+            png: str | Path | None = None) -> list[str]:
+    """The ``glioma-grade predict`` arguments for one indexed patient (a cohort row).
 
-    from .brats import load_patient
+    Args:
+        row: a row of :func:`glioma_lib.data.brats.index_cohort` (``t1``, ``t2``, ``flair``,
+            ``seg`` paths).
+        models: ``results/<profile>/models`` (or one protocol folder).
+        out: the JSON report to write.
+        seg: pass the segmentation (else the slices are found automatically).
+        png: also write the Grad-CAM PNG there.
 
-    if max_patients is not None and max_patients < len(cohort):
-        share = max_patients / len(cohort)
-        cohort = cohort.groupby("grade", group_keys=False).sample(frac=share, random_state=seed)
-    rows = []
-    for _, row in cohort.iterrows():
-        vols = load_patient(row, ("t2", "flair"))
-        truth = tumour_window(vols["seg"], n_slices)
-        try:
-            auto_mask = auto_tumour_mask(vols)
-        except ValueError:
-            rows.append({"patient_id": row["patient_id"], "grade": row["grade"], "found": False,
-                         "overlap": 0.0, "tumour_slices": 0.0, "key_distance": np.nan})
-            continue
-        auto = tumour_window(auto_mask, n_slices)
-        key_auto, key_true = largest_tumour_slice(auto_mask), largest_tumour_slice(vols["seg"])
-        rows.append({"patient_id": row["patient_id"], "grade": row["grade"], "found": True,
-                     "overlap": window_overlap(truth, auto),
-                     "tumour_slices": float((vols["seg"][..., auto] > 0).any((0, 1)).mean()),
-                     "key_distance": abs(int(key_auto) - int(key_true))})
-    return pd.DataFrame(rows)
+    Example:
+        >>> glioma_lib.cli.main(command(row, "results/smoke/models", "report.json"))
+    """
+    argv = ["predict", "--t1", str(row["t1"]), "--t2", str(row["t2"]), "--flair",
+            str(row["flair"])]
+    if seg:
+        argv += ["--seg", str(row["seg"])]
+    argv += ["--models", str(models), "--out", str(out)]
+    if png is not None:
+        argv += ["--png", str(png)]
+    return argv
+
+
+def shown(argv: list[str]) -> str:
+    """A command line as a reader would type it: ``$ glioma-grade …``, paths relative to the
+    repository."""
+    import shlex
+
+    from .config import project_root
+
+    prefix = str(project_root()) + "/"
+    return "$ glioma-grade " + shlex.join(a.replace(prefix, "") for a in argv)
+
+
+def report_table(report: dict) -> pd.DataFrame:
+    """The report's verdict in one small table: per sequence its probability and vote, and
+    the combined row (the majority vote and ``score_hgg``); the slice probabilities stay in
+    the JSON.
+
+    Example:
+        >>> report_table(json.loads(Path("report.json").read_text()))
+    """
+    from .config import SEQUENCE_NAMES
+
+    rows = [{"model": SEQUENCE_NAMES.get(s, s), "p(HGG)": f"{v['probability_hgg']:.3f}",
+             "vote": v["vote"]} for s, v in report["sequences"].items()]
+    rows.append({"model": "majority vote", "p(HGG)": f"score {report['score_hgg']:.2f}",
+                 "vote": f"{report['grade']} ({report['votes_hgg']})"})
+    return pd.DataFrame(rows).set_index("model")

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pandas as pd
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+#: The real BraTS sample beside the checkout (tests that need it skip where it is absent).
+SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "brats-sample"
 SHAPE = (24, 24, 16)
 AFFINE = np.diag([1.0, 1.0, 1.0, 1.0])
 
@@ -69,3 +72,36 @@ def cohort_2020(tmp_path) -> Path:
     rows.append(f"HGG,,{pid}")
     (root / "name_mapping.csv").write_text("\n".join(rows) + "\n")
     return root
+
+
+def slice_frame(n_lgg=12, n_hgg=18, per=5, skill=2.0, seed=0) -> pd.DataFrame:
+    """Slices of patients whose scores share a per-patient offset (correlated slices)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_lgg + n_hgg):
+        label = int(i >= n_lgg)
+        centre = rng.normal(skill * (label - 0.5), 1.0)
+        for _ in range(per):
+            rows.append({"patient_id": f"P{i:03d}", "label": label,
+                         "p": 1 / (1 + np.exp(-(centre + rng.normal(0, 0.2))))})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def unit_data(tmp_path_factory):
+    """A 14-patient tiny cohort prepared under a small unit profile (its own results)."""
+    tmp = tmp_path_factory.mktemp("exp")
+    root = tmp / "MICCAI_BraTS_2019_Data_Training"
+    for i in range(14):
+        write_patient(root / ("LGG" if i < 6 else "HGG"), f"BraTS19_EXP_{i:03d}_1")
+    from dataclasses import replace
+
+    from glioma_lib.config import get_profile
+    from glioma_lib.data.stages import prepare_data
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GLIOMA_RESULTS", str(tmp / "results"))
+    profile = replace(get_profile("smoke"), name="unit", image_size=32, epochs=1,
+                      extra_epochs=2, batch_size=8, workers=1)
+    yield prepare_data(profile, root, progress=False)
+    mp.undo()

@@ -22,8 +22,8 @@ from dataclasses import replace
 import torch
 
 from glioma_lib.config import get_profile
-from glioma_lib.experiment import run_protocol
-from glioma_lib.stages import prepare_data
+from glioma_lib.training.experiment import run_protocol
+from glioma_lib.data.stages import prepare_data
 
 torch.set_num_threads(1)
 profile = replace(get_profile("smoke"), name="kill", image_size=48, epochs=4, batch_size=8,

@@ -1,5 +1,6 @@
 """``glioma-grade predict``: with and without a mask, every bad input, the report's fields."""
 
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,11 @@ from conftest import AFFINE, tiny_volumes
 
 from glioma_lib import __version__
 from glioma_lib.cli import main
+from glioma_lib.config import SEQUENCES
+from glioma_lib.data.slices import tumour_window
+from glioma_lib.evaluation.window import window_overlap
 from glioma_lib.models import create, model_card, save_model
-from glioma_lib.predict import SEQUENCES, auto_tumour_mask, find_models, window_overlap
-from glioma_lib.slices import tumour_window
+from glioma_lib.predict import auto_tumour_mask, find_models
 
 N_SLICES, SIZE = 4, 32
 
@@ -52,6 +55,33 @@ def argv(files, models, out, seg=True, png=None) -> list[str]:
     if seg:
         args += ["--seg", str(files["seg"])]
     return args + (["--png", str(png)] if png else [])
+
+
+def _bad_inputs(tmp_path: Path, files: dict[str, Path], vols: dict):
+    """(name, argv-changes, expected file, expected words) for every bad input."""
+    cases = []
+    missing = tmp_path / "nope_t2.nii.gz"
+    cases.append(("missing", {"t2": missing}, missing, "not found"))
+    garbage = tmp_path / "garbage_flair.nii.gz"
+    garbage.write_bytes(b"this is not a nifti file at all" * 20)
+    cases.append(("unreadable", {"flair": garbage}, garbage, "unreadable"))
+    truncated = tmp_path / "cut_t1.nii.gz"
+    truncated.write_bytes(files["t1"].read_bytes()[:400])
+    cases.append(("truncated", {"t1": truncated}, truncated, "truncated"))
+    four = write(tmp_path / "4d", {"t1": np.stack([vols["t1"]] * 2, -1)})["t1"]
+    cases.append(("not 3-D", {"t1": four}, four, "3-D"))
+    small = write(tmp_path / "shape", {"t2": vols["t2"][:-2]})["t2"]
+    cases.append(("shape", {"t2": small}, small, "shape"))
+    shifted = write(tmp_path / "affine", {"flair": vols["flair"]},
+                    affine=np.diag([2.0, 1, 1, 1]))["flair"]
+    cases.append(("affine", {"flair": shifted}, shifted, "affine"))
+    nan = write(tmp_path / "nan", {"t2": np.full_like(vols["t2"], np.nan)})["t2"]
+    cases.append(("all NaN", {"t2": nan}, nan, "NaN"))
+    zero = write(tmp_path / "zero", {"t1": np.zeros_like(vols["t1"])})["t1"]
+    cases.append(("all zero", {"t1": zero}, zero, "empty"))
+    empty_seg = write(tmp_path / "seg", {"seg": np.zeros_like(vols["seg"])})["seg"]
+    cases.append(("empty mask", {"seg": empty_seg}, empty_seg, "empty"))
+    return cases
 
 
 def test_with_a_mask_the_report_has_every_field(patient, models, tmp_path, capsys):
@@ -95,39 +125,12 @@ def test_without_a_mask_the_window_is_found_from_the_images(patient, models, tmp
 
 
 def test_auto_window_on_a_synthetic_patient():
-    from glioma_lib.synth import synth_patient
+    from glioma_lib.data.synth import synth_patient
 
     vols, _ = synth_patient("HGG", seed=5, index=0)
     vols = {k: v.astype(np.float32) for k, v in vols.items()}
     auto = tumour_window(auto_tumour_mask(vols), 20)
     assert window_overlap(auto, tumour_window(vols["seg"], 20)) >= 0.5
-
-
-def _bad_inputs(tmp_path: Path, files: dict[str, Path], vols: dict):
-    """(name, argv-changes, expected file, expected words) for every bad input."""
-    cases = []
-    missing = tmp_path / "nope_t2.nii.gz"
-    cases.append(("missing", {"t2": missing}, missing, "not found"))
-    garbage = tmp_path / "garbage_flair.nii.gz"
-    garbage.write_bytes(b"this is not a nifti file at all" * 20)
-    cases.append(("unreadable", {"flair": garbage}, garbage, "unreadable"))
-    truncated = tmp_path / "cut_t1.nii.gz"
-    truncated.write_bytes(files["t1"].read_bytes()[:400])
-    cases.append(("truncated", {"t1": truncated}, truncated, "truncated"))
-    four = write(tmp_path / "4d", {"t1": np.stack([vols["t1"]] * 2, -1)})["t1"]
-    cases.append(("not 3-D", {"t1": four}, four, "3-D"))
-    small = write(tmp_path / "shape", {"t2": vols["t2"][:-2]})["t2"]
-    cases.append(("shape", {"t2": small}, small, "shape"))
-    shifted = write(tmp_path / "affine", {"flair": vols["flair"]},
-                    affine=np.diag([2.0, 1, 1, 1]))["flair"]
-    cases.append(("affine", {"flair": shifted}, shifted, "affine"))
-    nan = write(tmp_path / "nan", {"t2": np.full_like(vols["t2"], np.nan)})["t2"]
-    cases.append(("all NaN", {"t2": nan}, nan, "NaN"))
-    zero = write(tmp_path / "zero", {"t1": np.zeros_like(vols["t1"])})["t1"]
-    cases.append(("all zero", {"t1": zero}, zero, "empty"))
-    empty_seg = write(tmp_path / "seg", {"seg": np.zeros_like(vols["seg"])})["seg"]
-    cases.append(("empty mask", {"seg": empty_seg}, empty_seg, "empty"))
-    return cases
 
 
 def test_every_bad_input_exits_2_with_one_line_and_writes_nothing(patient, models, tmp_path,
@@ -168,12 +171,21 @@ def test_find_models_prefers_the_patient_protocol(models):
     assert find_models(models / "slice") == (models / "slice", "slice")
 
 
-def test_auto_window_agreement_table(cohort_2019):
-    from glioma_lib.brats import index_cohort
-    from glioma_lib.predict import auto_window_agreement
+def test_command_shown_and_report_table(tmp_path):
+    from glioma_lib.config import project_root
+    from glioma_lib.predict import command, report_table, shown
 
-    table = auto_window_agreement(index_cohort(cohort_2019), n_slices=4)
-    assert len(table) == 5 and table["found"].all()
-    assert (table["overlap"] >= 0.75).all() and (table["tumour_slices"] == 0.75).all()
-    sample = auto_window_agreement(index_cohort(cohort_2019), n_slices=4, max_patients=2)
-    assert len(sample) == 2 and set(sample["grade"]) == {"HGG", "LGG"}
+    row = {"t1": "a_t1.nii.gz", "t2": "a_t2.nii.gz", "flair": "a_flair.nii.gz",
+           "seg": "a_seg.nii.gz"}
+    argv = command(row, project_root() / "results" / "m", tmp_path / "r.json", png="r.png")
+    assert argv[:2] == ["predict", "--t1"] and argv[argv.index("--seg") + 1] == "a_seg.nii.gz"
+    assert argv[-2:] == ["--png", "r.png"]
+    assert "--seg" not in command(row, "m", "r.json", seg=False)
+    assert shown(argv).startswith("$ glioma-grade predict --t1 a_t1.nii.gz")
+    assert " results/m " in shown(argv)  # relative to the repository
+    report = {"grade": "LGG", "score_hgg": 1 / 3, "votes_hgg": "1 of 3",
+              "sequences": {s: {"probability_hgg": p, "vote": "HGG" if p >= 0.5 else "LGG"}
+                            for s, p in zip(SEQUENCES, (0.6, 0.2, 0.3), strict=True)}}
+    table = report_table(report)
+    assert list(table.index) == ["T1WI", "T2WI", "FLAIR", "majority vote"]
+    assert table.loc["majority vote", "vote"] == "LGG (1 of 3)"

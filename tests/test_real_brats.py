@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from conftest import SAMPLE
 
-from glioma_lib.brats import index_cohort
 from glioma_lib.cli import main
+from glioma_lib.data.brats import index_cohort
 from glioma_lib.pipeline import make_book
 
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "brats-sample"
 DATA = "BraTS (brats-sample)"
 CHAPTERS = ("01_data", "02_augmentation", "03_backbones", "04_training", "05_results",
             "06_beyond", "07_predict")

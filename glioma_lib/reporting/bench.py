@@ -1,0 +1,98 @@
+"""The benchmark results (``bench/results/*.json``) and targets (``bench/targets.json``) as
+the tables of the performance appendix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import project_root
+
+
+def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
+    """A benchmark result file (``bench/results/*.json``) as a two-column table.
+
+    ``keys`` picks and renames entries; a missing file gives a one-row table saying so, so
+    the book shows that the figure was not measured rather than hiding it.
+
+    Args:
+        path: the JSON file a bench wrote.
+        keys: result key → row label (default: every key, as is).
+
+    Example:
+        >>> bench_table("bench/results/predict.json", {"command_with_mask_s": "seconds"})
+    """
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame({"value": [f"not measured yet (run make bench): {path.name}"]},
+                            index=pd.Index(["result"], name="measure"))
+    data = json.loads(path.read_text())
+    keys = keys or {k: k for k in data}
+    rows = {label: data.get(key, "—") for key, label in keys.items()}
+    return pd.DataFrame({"value": [str(round(v, 2)) if isinstance(v, float) else str(v)
+                                   for v in rows.values()]},
+                        index=pd.Index(list(rows), name="measure"))
+
+
+def format_measure(value) -> str:
+    """A measured value for a table: 3 significant digits, whole numbers from 100 up."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _target(row: dict) -> str:
+    """The target as text (``"—"`` where a row only reports)."""
+    if "at_most" in row:
+        return row.get("target", f"≤ {format_measure(row['at_most'])}")
+    if "at_least" in row:
+        return row.get("target", f"≥ {format_measure(row['at_least'])}")
+    return "—"
+
+
+def meets(row: dict, value: float) -> bool | None:
+    """Whether ``value`` meets the row's ``at_most`` / ``at_least`` bound (None: no bound)."""
+    if "at_most" in row:
+        return value <= row["at_most"]
+    if "at_least" in row:
+        return value >= row["at_least"]
+    return None
+
+
+def bench_summary(folder, targets=None) -> pd.DataFrame:
+    """Every performance target of the project beside its measured value.
+
+    Rows whose file is missing say "not measured", so the book never hides a gap.
+
+    Args:
+        folder: ``bench/results``.
+        targets: the targets file (default ``bench/targets.json``): a list of ``file``,
+            ``key``, ``label`` and optionally ``at_most`` / ``at_least`` / ``target`` text.
+
+    Example:
+        >>> bench_summary(project_root() / "bench" / "results")
+    """
+    folder = Path(folder)
+    targets = Path(targets or project_root() / "bench" / "targets.json")
+    rows = []
+    for row in json.loads(targets.read_text()):
+        path = folder / row["file"]
+        value = json.loads(path.read_text()).get(row["key"]) if path.exists() else None
+        target = _target(row)
+        if value is None:
+            rows.append({"measure": row["label"], "value": "not measured", "target": target,
+                         "met": "—", "file": row["file"]})
+            continue
+        ok = meets(row, value)
+        rows.append({"measure": row["label"], "value": format_measure(value), "target": target,
+                     "met": "—" if ok is None else ("yes" if ok else "no"), "file": row["file"]})
+    return pd.DataFrame(rows).set_index("measure")
+
+
+def raw_results(folder) -> str:
+    """Every benchmark result file of ``folder``, as indented JSON under its name."""
+    parts = [f"--- {path.name}\n{json.dumps(json.loads(path.read_text()), indent=1)}"
+             for path in sorted(Path(folder).glob("*.json"))]
+    return "\n".join(parts)

@@ -1,0 +1,60 @@
+"""Small tables and captions shared by the notebooks."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import Profile
+
+
+def caption(profile: Profile, source: str, weights: str | None = None) -> str:
+    """The provenance line every table and figure carries: profile, data and weights.
+
+    Args:
+        profile: the run's profile.
+        source: the data source (``Data.source``: ``"synthetic"`` or ``"BraTS (<root>)"``).
+        weights: the models' weights note, when the item shows trained models.
+
+    Example:
+        >>> caption(get_profile("smoke"), "synthetic")
+        'profile smoke; data: synthetic; 4 slices/patient at 64 px'
+    """
+    parts = [f"profile {profile.name}", f"data: {source}",
+             f"{profile.n_slices} slices/patient at {profile.image_size} px"]
+    if weights is not None:
+        parts.append(f"weights: {weights}")
+    return "; ".join(parts)
+
+
+def cohort_table(cohort: pd.DataFrame) -> pd.DataFrame:
+    """Patients per grade, with the total."""
+    counts = cohort["grade"].value_counts().reindex(["LGG", "HGG"], fill_value=0)
+    table = counts.rename("patients").to_frame()
+    table.loc["total"] = table["patients"].sum()
+    table.index.name = "grade"
+    return table
+
+
+def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
+    """A sentence for the prose when a test set is too small to conclude anything."""
+    if n_patients >= minimum:
+        return (f"The test set holds {n_patients} patients: the intervals below are wide but "
+                f"informative.")
+    return (f"This run's test set holds only {n_patients} patients (profile too small): its "
+            f"intervals span most of the possible range and no conclusion should be drawn from "
+            f"it; build the default profile for numbers that mean something.")
+
+
+def augmentation_text(profile: Profile) -> str:
+    """How a profile augments its training set, in words (chapter 4)."""
+    if profile.offline_aug:
+        return "the offline 6× expansion and online augmentation"
+    return ("online augmentation only (this profile turns the offline 6× expansion off to fit "
+            "its time budget; it sees about as many images per run as one epoch over the 6× "
+            "set)")
+
+
+def made_by(*functions: str) -> str:
+    """The "how this is made" line under a caption: the library functions behind an item
+    (showyourwork's ``\\script{}`` idea)."""
+    return "Made by " + ", ".join(f"glioma_lib.{f}" for f in functions) + "."

@@ -1,0 +1,49 @@
+"""What every chapter starts with: its parameters turned into a profile, the data stages and
+the provenance caption (one call, so no chapter repeats the set-up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Profile, get_profile
+from .captions import caption
+
+
+@dataclass
+class Chapter:
+    """A chapter's profile, data (``None`` when it needs none) and caption maker."""
+
+    profile: Profile
+    data: object | None
+
+    @property
+    def source(self) -> str:
+        return self.data.source if self.data is not None else "none"
+
+    def caption(self, weights: str | None = None) -> str:
+        """The provenance line of this chapter's tables and figures."""
+        return caption(self.profile, self.source, weights)
+
+
+def open_chapter(profile: str = "smoke", brats_root: str | Path | None = None,
+                 seed: int | None = None, data: bool = True) -> Chapter:
+    """The set-up of a chapter from its three parameters (finished stages are reused).
+
+    Args:
+        profile: ``"smoke"``, ``"default"`` or ``"paper"``.
+        brats_root: a real BraTS training folder, or None for the synthetic cohort.
+        seed: overrides the profile's seed (None: the profile's).
+        data: prepare the cohort and slice stages (chapters that only read benchmarks don't).
+
+    Example:
+        >>> ch = open_chapter("smoke")
+        >>> ch.caption()
+        'profile smoke; data: synthetic; 4 slices/patient at 64 px'
+    """
+    p = get_profile(profile, **({} if seed is None else {"seed": seed}))
+    if not data:
+        return Chapter(p, None)
+    from ..data.stages import prepare_data
+
+    return Chapter(p, prepare_data(p, brats_root, progress=False))

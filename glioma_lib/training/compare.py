@@ -1,0 +1,63 @@
+"""Backbones compared on the glioma task itself (chapter 3's head-to-head)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..models.registry import REGISTRY, WeightsNotFound, find_weights
+
+
+def common_weights(names) -> str | None:
+    """``"imagenet"`` when every named backbone's ImageNet weights are on this machine, else
+    ``None`` (random init for all): a comparison must not mix initialisations."""
+    try:
+        for name in names:
+            find_weights(name)
+    except WeightsNotFound:
+        return None
+    return "imagenet"
+
+
+def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
+    """Each backbone trained on the glioma task itself under the profile's lighter recipe
+    (patient-level split, one sequence, ``compare_train_slices`` training slices, the same
+    initialisation for all: see :func:`common_weights`), with the weights each actually had.
+
+    Every number comes from the same checkpoint (the epoch of lowest validation loss):
+    ``val AUC`` is what a backbone is chosen on, ``test AUC`` and ``test accuracy`` what it
+    is reported on; seconds per epoch include the validation pass.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from .experiment import run_protocol
+
+    p = data.profile
+    names = list(names or REGISTRY)
+    weights = common_weights(names)
+
+    def auc(frame: pd.DataFrame) -> float:
+        if frame["label"].nunique() < 2:
+            return float("nan")
+        return float(roc_auc_score(frame["label"], frame[f"p_{sequence}"]))
+
+    rows = []
+    for name in names:
+        run = run_protocol(data, "patient", backbone=name, weights=weights,
+                           sequences=(sequence,), light=True, max_train=p.compare_train_slices,
+                           tag=f"backbone-{name}")
+        test = run.predictions
+        history = run.runs[sequence].history
+        rows.append({"backbone": name, "weights": run.runs[sequence].model.weights_note,
+                     "val AUC": auc(run.val_predictions), "test AUC": auc(test),
+                     "test accuracy": float(((test[f"p_{sequence}"] >= 0.5)
+                                             == test["label"]).mean()),
+                     "s / epoch": float(history["seconds"].mean()),
+                     "epochs": len(history)})
+    return pd.DataFrame(rows).set_index("backbone")
+
+
+def chosen_backbone(table: pd.DataFrame) -> str | None:
+    """The backbone of :func:`head_to_head` with the highest *validation* AUC (what the
+    choice may see), or None where no validation AUC is defined (one grade in validation)."""
+    aucs = table["val AUC"].dropna()
+    return None if aucs.empty else str(aucs.idxmax())

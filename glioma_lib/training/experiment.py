@@ -1,0 +1,212 @@
+"""One protocol under a profile: train a model per sequence, predict the test split.
+
+Results are cached under ``results/<profile>/models/<protocol>/<sequence>/`` with a manifest,
+so notebooks 04, 05 and 06 share one training run per protocol instead of training twice.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..config import SEQUENCE_NAMES, Profile, stage_dir
+from ..data.stages import Data
+from ..models.registry import GliomaNet, create, load_model, model_card, weights_identity
+from ..store import (
+    array_digest,
+    fingerprint,
+    invalidate,
+    is_current,
+    mark_done,
+    save_csv,
+    write_json,
+)
+from .augment import expand_offline
+from .train import TRAINING_VERSION, TrainConfig, pick_device, precision_name, predict, train_model
+
+#: ``run_protocol(weights=...)``'s default: the profile's ``weights`` field.
+PROFILE_WEIGHTS = "profile"
+
+#: The profile fields that change a trained model (``workers``, ``n_bootstrap``, ``kfold`` and
+#: the other evaluation-only knobs are left out, so changing them retrains nothing).
+TRAINING_FIELDS = ("image_size", "offline_aug", "epochs", "batch_size", "lr_backbone",
+                   "lr_head", "seed")
+
+
+@dataclass
+class SequenceRun:
+    """The trained model of one sequence and what it produced."""
+
+    sequence: str
+    model: GliomaNet
+    history: pd.DataFrame
+    folder: Path
+
+
+@dataclass
+class ProtocolRun:
+    """All sequences of one protocol: runs and test-split predictions (one row per slice)."""
+
+    protocol: str
+    runs: dict[str, SequenceRun]
+    predictions: pd.DataFrame  # row, patient_id, label, p_<seq> for each sequence
+    weights_note: str
+    val_rows: np.ndarray | None = None  # rows of the validation split
+    #: The same columns on the validation split: what anything "best" is chosen on.
+    val_predictions: pd.DataFrame | None = None
+
+    def histories(self) -> dict[str, pd.DataFrame]:
+        """Display name (T1WI, T2WI, FLAIR, …) → per-epoch training history."""
+        return {SEQUENCE_NAMES.get(s, s): r.history for s, r in self.runs.items()}
+
+    def history_table(self) -> pd.DataFrame:
+        """Every sequence's history side by side, one row per epoch."""
+        return pd.concat({k: h.set_index("epoch") for k, h in self.histories().items()},
+                         axis=1)
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """What one protocol run is: data, split, labels, recipe and initial weights.
+
+    Built by :meth:`build` from :func:`run_protocol`'s arguments; :meth:`manifest` is the cache
+    key of each sequence's model (DESIGN.md, "Cached stages").
+    """
+
+    data: Data
+    protocol: str
+    profile: Profile
+    labels: np.ndarray
+    split: np.ndarray
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    test_rows: np.ndarray
+    backbone: str
+    weights: str | None
+    tag: str
+
+    @classmethod
+    def build(cls, data: Data, protocol: str, profile: Profile | None = None,
+              labels: np.ndarray | None = None, tag: str | None = None,
+              backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
+              light: bool = False, max_train: int | None = None) -> ProtocolSpec:
+        """The spec of :func:`run_protocol` (same arguments)."""
+        profile = profile or data.profile
+        if light:
+            profile = replace(profile, epochs=profile.extra_epochs, offline_aug=False)
+        split = data.split(protocol)
+        tr, va, te = (np.flatnonzero(split == s) for s in ("train", "val", "test"))
+        if max_train is not None and max_train < len(tr):
+            rng = np.random.default_rng(profile.seed)
+            tr = np.sort(rng.choice(tr, max_train, replace=False))
+        y = data.slices.labels if labels is None else np.asarray(labels)
+        return cls(data, protocol, profile, y, split, tr, va, te, backbone or profile.backbone,
+                   profile.weights if weights == PROFILE_WEIGHTS else weights, tag or protocol)
+
+    def folder(self, sequence: str) -> Path:
+        """``results/<profile>/models/<tag>/<sequence>/``."""
+        return stage_dir(self.profile, "models") / self.tag / sequence
+
+    def manifest(self, sequence: str, device: torch.device) -> dict:
+        """Everything the sequence's model depends on: the slice stage's fingerprint, the
+        split, the labels and training rows, the training fields of the profile, backbone,
+        initial weights (file + hash, or random), precision and training code version."""
+        p = self.profile
+        return {"stage": "model", "training_version": TRAINING_VERSION,
+                "slices": self.data.slices.fingerprint, "protocol": self.protocol,
+                "split": array_digest(self.split),
+                "labels": array_digest(np.asarray(self.labels, np.int64)),
+                "train_rows": array_digest(np.asarray(self.train_rows, np.int64)),
+                "training": {f: getattr(p, f) for f in TRAINING_FIELDS},
+                "sequence": sequence, "backbone": self.backbone,
+                "weights": weights_identity(self.backbone, self.weights, p.allow_random_init),
+                "precision": precision_name(device)}
+
+
+def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) -> SequenceRun:
+    """The model of one sequence: reused when its manifest matches, else trained (resuming
+    from ``last.pt`` when that epoch checkpoint was written under the same manifest).
+
+    A stale manifest is removed before training, so a killed run never vouches for a model
+    it did not finish.
+    """
+    device = pick_device()
+    folder = spec.folder(sequence)
+    manifest = spec.manifest(sequence, device)
+    if is_current(folder, manifest):
+        return SequenceRun(sequence, load_model(folder, device),
+                           pd.read_csv(folder / "history.csv"), folder)
+    invalidate(folder)
+    p = spec.profile
+    torch.manual_seed(p.seed)  # the new head (and a random init) from the seed,
+    with warnings.catch_warnings():  # not from whatever ran before in this process
+        warnings.simplefilter("ignore", UserWarning)
+        model = create(spec.backbone, weights=spec.weights, allow_random_init=p.allow_random_init)
+    images = spec.data.slices.inputs(sequence)
+    x_tr, y_tr = images[spec.train_rows], spec.labels[spec.train_rows]
+    if p.offline_aug:
+        x_tr, y_tr = expand_offline(x_tr, y_tr)
+    history = train_model(model, x_tr, y_tr, images[spec.val_rows], spec.labels[spec.val_rows],
+                          TrainConfig.from_profile(p, progress=progress), folder,
+                          run_key=fingerprint(manifest))
+    card = model_card(model, sequence, p.image_size, p.n_slices, p.name, spec.protocol,
+                      extra={"precision": manifest["precision"], "data": spec.data.source})
+    write_json(folder / "model.json", card)
+    model.card = card
+    (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept
+    mark_done(folder, manifest)
+    return SequenceRun(sequence, model, history, folder)
+
+
+def predict_split(spec: ProtocolSpec, runs: dict[str, SequenceRun], split: str
+                  ) -> pd.DataFrame:
+    """Predictions of every sequence's model on the ``"val"`` or ``"test"`` rows: one row per
+    slice with ``row``, ``patient_id``, ``grade``, ``label`` and ``p_<sequence>``."""
+    rows = {"val": spec.val_rows, "test": spec.test_rows}[split]
+    frame = spec.data.index.iloc[rows][["row", "patient_id", "grade"]].copy()
+    frame["label"] = spec.labels[rows]
+    for seq, run in runs.items():
+        frame[f"p_{seq}"] = predict(run.model, spec.data.slices.inputs(seq)[rows])
+    return frame
+
+
+def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
+                 labels: np.ndarray | None = None, tag: str | None = None,
+                 backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
+                 sequences: tuple[str, ...] | None = None, light: bool = False,
+                 max_train: int | None = None, progress: bool = False) -> ProtocolRun:
+    """Train one model per sequence on ``protocol``'s split and predict its val and test rows.
+
+    Args:
+        data: the prepared data stages (:func:`glioma_lib.data.stages.prepare_data`).
+        protocol: ``"slice"`` (the paper's split) or ``"patient"`` (honest).
+        profile: overrides ``data.profile``.
+        labels: overrides the true labels (e.g. shuffled by patient).
+        tag: names the cached run (default: the protocol).
+        backbone: default the profile's.
+        weights: ``"imagenet"``, None (random init) or, by default, the profile's.
+        sequences: default the profile's; may include ``"fusion"`` (early fusion, one
+            network on T1/T2/FLAIR as channels).
+        light: the profile's lighter comparison recipe (``extra_epochs``, online
+            augmentation only).
+        max_train: train on a seeded random subset of that many training slices.
+
+    Each model is cached (:func:`train_sequence`); a killed book picks up where it stopped.
+
+    Example:
+        >>> run = run_protocol(prepare_data(get_profile("smoke")), "patient")
+        >>> run.predictions[["patient_id", "label", "p_flair"]].head()
+    """
+    spec = ProtocolSpec.build(data, protocol, profile, labels, tag, backbone, weights, light,
+                              max_train)
+    sequences = tuple(sequences or spec.profile.sequences)
+    runs = {seq: train_sequence(spec, seq, progress) for seq in sequences}
+    test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")
+    save_csv(stage_dir(spec.profile, "predictions") / f"{spec.tag}.csv", test)
+    notes = "; ".join(sorted({r.model.weights_note for r in runs.values()}))
+    return ProtocolRun(protocol, runs, test, notes, spec.val_rows, val)

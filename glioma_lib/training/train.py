@@ -1,0 +1,205 @@
+"""Training one model per sequence: the paper's recipe, with history, checkpoints and resume.
+
+Cross-entropy; Adam (the paper names no solver: Adam is MATLAB's and Keras' usual choice for
+transfer learning with per-layer learning rates, and needs no momentum schedule); learning rate
+1e-4 for the backbone and 1e-3 for the new head; best checkpoint by validation loss. Each epoch
+reseeds torch and the batch order from ``(seed, epoch)``, so a run killed after epoch k and
+resumed from its checkpoint ends with the same weights and history as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from ..models.registry import GliomaNet, param_groups
+from ..store import atomic_write, save_csv
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
+#: Bumped whenever training gives other weights for the same data and settings (cached
+#: models made by another version are retrained, not reused).
+TRAINING_VERSION = 2
+
+
+def pick_device() -> torch.device:
+    """CUDA when present, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def as_batch(images: np.ndarray) -> torch.Tensor:
+    """uint8 ``(B, H, W)`` (one sequence) or ``(B, C, H, W)`` (early fusion) → ``(B, C, H, W)``."""
+    x = torch.from_numpy(np.ascontiguousarray(images))
+    return x[:, None] if x.ndim == 3 else x
+
+
+def to_input(batch_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``(B, 1|3, H, W)`` uint8 → float ``(B, 3, H, W)`` in [0, 1] on ``device``
+    (channels_last). The model applies its backbone's normalisation itself."""
+    x = batch_u8.to(device, non_blocking=True).float().div_(255)
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+def precision_name(device: torch.device) -> str:
+    """The arithmetic training and inference use on ``device`` (recorded in the model's
+    cache key and card): fp16 autocast with gradient scaling on CUDA, fp32 elsewhere."""
+    return "fp16 autocast" if device.type == "cuda" else "fp32"
+
+
+def autocast(device: torch.device):
+    """The autocast context of :func:`precision_name` (a no-op context for fp32)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
+@dataclass
+class TrainConfig:
+    """Knobs of one training run (filled from a profile)."""
+
+    epochs: int
+    batch_size: int
+    lr_backbone: float = 1e-4
+    lr_head: float = 1e-3
+    seed: int = 0
+    image_size: int = 224
+    online_aug: bool = True
+    progress: bool = False
+
+    @classmethod
+    def from_profile(cls, profile, progress: bool = False) -> TrainConfig:
+        """The training knobs of a :class:`glioma_lib.config.Profile`."""
+        return cls(epochs=profile.epochs, batch_size=profile.batch_size,
+                   lr_backbone=profile.lr_backbone, lr_head=profile.lr_head, seed=profile.seed,
+                   image_size=profile.image_size, progress=progress)
+
+
+def _save_checkpoint(path: Path, model, optimizer, scaler, epoch: int, history: list,
+                     best: float, run_key: str | None):
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "scaler": scaler.state_dict(), "epoch": epoch, "history": history,
+             "best_val_loss": best, "run_key": run_key}
+    atomic_write(path, lambda p: torch.save(state, p))
+
+
+def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 256,
+             device: torch.device | None = None) -> tuple[float, float, np.ndarray]:
+    """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``."""
+    device = device or pick_device()
+    model.to(device).eval()
+    probs, losses = [], []
+    with torch.inference_mode():
+        for start in range(0, len(images), batch_size):
+            x = as_batch(images[start:start + batch_size])
+            y = torch.from_numpy(np.asarray(labels[start:start + batch_size])).long().to(device)
+            with autocast(device):
+                logits = model(to_input(x, device)).float()
+            losses.append(F.cross_entropy(logits, y, reduction="sum").item())
+            probs.append(logits.softmax(1)[:, 1].cpu().numpy())
+    p = np.concatenate(probs) if probs else np.zeros(0)
+    n = max(len(images), 1)
+    return sum(losses) / n, float(((p >= 0.5) == np.asarray(labels)).mean()), p
+
+
+def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """HGG probability per image."""
+    return evaluate(model, images, np.zeros(len(images), int), batch_size)[2]
+
+
+def _resumable(last: Path, device: torch.device, run_key: str | None) -> dict | None:
+    """The state in ``last.pt`` when it exists, loads and was made under ``run_key``."""
+    if not last.exists():
+        return None
+    try:
+        state = torch.load(last, map_location=device, weights_only=True)
+    except Exception:  # a truncated or foreign file: start over
+        return None
+    return state if state.get("run_key") == run_key else None
+
+
+def train_model(
+    model: GliomaNet, train_images: np.ndarray, train_labels: np.ndarray,
+    val_images: np.ndarray, val_labels: np.ndarray, cfg: TrainConfig, out_dir: str | Path,
+    stop_after: int | None = None, run_key: str | None = None,
+) -> pd.DataFrame:
+    """Train (or resume) and return the per-epoch history; best weights end up in ``model``.
+
+    Writes ``out_dir/last.pt`` after every epoch (model, optimizer, gradient-scaler state,
+    history, and ``run_key``), ``best.pt`` (weights of the epoch with the lowest validation
+    loss) and ``history.csv``. An existing ``last.pt`` is resumed only when it was written
+    under the same ``run_key`` (the cache manifest's fingerprint); otherwise it and
+    ``best.pt`` are discarded and training starts at epoch 1. ``stop_after`` ends the run
+    early after that many epochs in total (used to test resume).
+    """
+    from .augment import augment_batch, online_transform  # torchvision v2: ~1 s to import
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = pick_device()
+    model.to(device).to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(param_groups(model, cfg.lr_backbone, cfg.lr_head))
+    scaler = torch.amp.GradScaler(enabled=device.type == "cuda")
+    history: list[dict] = []
+    best = float("inf")
+    first_epoch = 0
+    last = out_dir / "last.pt"
+    state = _resumable(last, device, run_key)
+    if state is None:
+        for stale in (last, out_dir / "best.pt"):
+            stale.unlink(missing_ok=True)
+    else:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+        history, best, first_epoch = state["history"], state["best_val_loss"], state["epoch"] + 1
+    transform = online_transform(cfg.image_size)
+    n = len(train_images)
+    for epoch in range(first_epoch, cfg.epochs):
+        if stop_after is not None and epoch >= stop_after:
+            break
+        start = time.perf_counter()
+        torch.manual_seed(cfg.seed * 100_003 + epoch)
+        order = np.random.default_rng([cfg.seed, epoch]).permutation(n)
+        model.train()
+        total_loss, correct = 0.0, 0
+        batches = range(0, n, cfg.batch_size)
+        for b in tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress,
+                      leave=False):
+            idx = np.sort(order[b:b + cfg.batch_size])
+            x = as_batch(train_images[idx])
+            if cfg.online_aug:
+                x = augment_batch(x, transform)
+            y = torch.from_numpy(np.asarray(train_labels[idx])).long().to(device)
+            with autocast(device):
+                logits = model(to_input(x, device))
+                loss = F.cross_entropy(logits.float(), y)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            total_loss += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == y).sum())
+        val_loss, val_acc, _ = evaluate(model, val_images, val_labels, device=device)
+        history.append({"epoch": epoch + 1, "train_loss": total_loss / n, "train_acc": correct / n,
+                        "val_loss": val_loss, "val_acc": val_acc,
+                        "seconds": time.perf_counter() - start})
+        if val_loss < best:
+            best = val_loss
+            atomic_write(out_dir / "best.pt", lambda p: torch.save(model.state_dict(), p))
+        _save_checkpoint(last, model, optimizer, scaler, epoch, history, best, run_key)
+    frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+    save_csv(out_dir / "history.csv", frame)
+    if (out_dir / "best.pt").exists() and (stop_after is None or stop_after >= cfg.epochs):
+        model.load_state_dict(torch.load(out_dir / "best.pt", map_location=device,
+                                         weights_only=True))
+    return frame

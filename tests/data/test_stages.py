@@ -1,0 +1,40 @@
+"""Tests of glioma_lib.data.stages."""
+
+import json
+import os
+
+import pytest
+
+from glioma_lib.data import synth
+
+
+@pytest.fixture(scope="module")
+def small_cohort(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synth") / "cohort"
+    truth = synth.make_cohort(root, n_lgg=1, n_hgg=2, seed=7, workers=2, progress=False)
+    return root, truth
+
+
+def _mean(vol, mask):
+    return float(vol[mask].mean())
+
+
+def test_a_cohort_from_another_generator_config_is_regenerated(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from glioma_lib.config import get_profile
+    from glioma_lib.data import stages
+
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path))
+    profile = replace(get_profile("smoke"), n_lgg=1, n_hgg=1, workers=1)
+    first = stages.ensure_cohort(profile, progress=False)
+    stamp = first["t1"].map(lambda p: os.stat(p).st_mtime_ns).tolist()
+    again = stages.ensure_cohort(profile, progress=False)  # same config: reused
+    assert again["t1"].map(lambda p: os.stat(p).st_mtime_ns).tolist() == stamp
+    root = stages.synthetic_root(profile)
+    config = synth.read_cohort_config(root)
+    config["generator_version"] = synth.GENERATOR_VERSION - 1  # made by an older generator
+    (root / synth.CONFIG_FILE).write_text(json.dumps(config))
+    regenerated = stages.ensure_cohort(profile, progress=False)
+    assert regenerated["t1"].map(lambda p: os.stat(p).st_mtime_ns).tolist() != stamp
+    assert synth.read_cohort_config(root) == synth.cohort_config(1, 1, profile.seed)

@@ -1,0 +1,116 @@
+"""Tests of glioma_lib.data.synth."""
+
+import numpy as np
+import pytest
+
+from glioma_lib.data import synth
+from glioma_lib.data.brats import index_cohort, load_patient
+
+
+@pytest.fixture(scope="module")
+def small_cohort(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synth") / "cohort"
+    truth = synth.make_cohort(root, n_lgg=1, n_hgg=2, seed=7, workers=2, progress=False)
+    return root, truth
+
+
+def _mean(vol, mask):
+    return float(vol[mask].mean())
+
+
+def test_make_cohort_layout_is_read_by_index_cohort(small_cohort):
+    root, truth = small_cohort
+    df = index_cohort(root, check="full")
+    assert sorted(df.grade) == ["HGG", "HGG", "LGG"]
+    assert (root / "name_mapping.csv").exists() and (root / "synthetic_truth.csv").exists()
+    assert not root.with_name("cohort.partial").exists()
+    vols = load_patient(df.iloc[0])
+    assert vols["t1"].shape == synth.SHAPE
+    assert set(np.unique(vols["seg"])) <= {0, 1, 2, 4}
+    for seq in ("t1", "t1ce", "t2", "flair"):
+        assert vols[seq].min() == 0 and vols[seq].max() > 100  # skull-stripped, scaled
+
+
+def test_make_cohort_refuses_existing_root(small_cohort):
+    root, _ = small_cohort
+    with pytest.raises(FileExistsError, match="already exists"):
+        synth.make_cohort(root, 1, 1)
+
+
+def test_patients_are_reproducible_and_distinct():
+    a, spec_a = synth.synth_patient("HGG", seed=3, index=0)
+    b, _ = synth.synth_patient("HGG", seed=3, index=0)
+    c, _ = synth.synth_patient("HGG", seed=3, index=1)
+    assert np.array_equal(a["flair"], b["flair"]) and np.array_equal(a["seg"], b["seg"])
+    assert not np.array_equal(a["t1"], c["t1"])
+    assert spec_a.grade == "HGG"
+
+
+def test_contrast_follows_tissue_classes():
+    vols, _ = synth.synth_patient("LGG", seed=1, index=2)
+    tpl = synth.template()
+    healthy = vols["seg"] == 0
+    wm = (tpl["wm"] > 0.9) & healthy
+    gm = (tpl["gm"] > 0.7) & healthy
+    csf = (tpl["csf"] > 0.9) & healthy
+    t1, t2, flair = vols["t1"], vols["t2"], vols["flair"]
+    assert _mean(t1, wm) > _mean(t1, gm) > _mean(t1, csf)          # T1: WM > GM > CSF
+    assert _mean(t2, csf) > _mean(t2, gm) > _mean(t2, wm)          # T2: CSF > GM > WM
+    assert _mean(flair, csf) < _mean(flair, wm)                    # FLAIR: CSF suppressed
+    assert _mean(flair, vols["seg"] > 0) > _mean(flair, wm)        # lesion bright on FLAIR
+
+
+def test_grades_differ_in_typical_features():
+    cfg = synth.SynthConfig()
+    rng = np.random.default_rng(0)
+    lgg = [synth._draw_tumour(rng, "LGG", 0, cfg) for _ in range(200)]
+    hgg = [synth._draw_tumour(rng, "HGG", 0, cfg) for _ in range(200)]
+    assert np.mean([t.necrosis for t in hgg]) > 0.6 and not any(t.necrosis for t in lgg)
+    assert 0 < np.mean([t.enhancing == "patch" for t in lgg]) < 0.4     # overlap exists
+    assert np.mean([t.oedema_scale for t in hgg]) > np.mean([t.oedema_scale for t in lgg])
+    assert max(t.oedema_scale for t in lgg) > min(t.oedema_scale for t in hgg)  # overlap
+
+
+def test_synthetic_files_carry_the_real_brats_affine_and_header_codes(small_cohort):
+    import nibabel as nib
+
+    root, _ = small_cohort
+    row = index_cohort(root).iloc[0]
+    img, seg = nib.load(row["t1"]), nib.load(row["seg"])
+    assert np.allclose(img.affine, synth.BRATS_AFFINE)
+    assert nib.aff2axcodes(img.affine) == ("L", "P", "S")
+    assert (int(img.header["qform_code"]), int(img.header["sform_code"])) == (2, 1)
+    assert (int(seg.header["qform_code"]), int(seg.header["sform_code"])) == (1, 1)
+    assert img.get_data_dtype() == np.int16
+    config = synth.read_cohort_config(root)
+    assert config == synth.cohort_config(1, 2, 7)
+    assert config["generator_version"] == synth.GENERATOR_VERSION
+
+
+def test_interrupted_generation_resumes_per_patient(tmp_path, monkeypatch):
+    root = tmp_path / "cohort"
+    real = synth.synth_patient
+    calls = []
+
+    def dies_on_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(synth, "synth_patient", dies_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        synth.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
+    assert not root.exists()
+    partial = root.with_name("cohort.partial")
+    done = sorted(partial.glob("*/*/.done"))
+    assert len(done) == 1
+    first = next(done[0].parent.glob("*_t1.nii.gz"))
+    stamp = first.stat().st_mtime_ns
+    monkeypatch.setattr(synth, "synth_patient", real)
+    calls.clear()
+    synth.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
+    moved = root / first.relative_to(partial)
+    assert moved.stat().st_mtime_ns == stamp  # the finished patient was not generated again
+    assert len(index_cohort(root)) == 2 and not list(root.glob("*/*/.done"))
+    assert (root / "synthetic_truth.csv").read_text().count("BraTS19_SYN") == 2

@@ -1,0 +1,45 @@
+"""The public API of glioma_lib (DESIGN.md) and the flat module paths of version 0.1."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+def test_every_public_name_imports():
+    import glioma_lib as gl
+
+    for name in gl.__all__:
+        assert getattr(gl, name) is not None, name
+    assert gl.get_profile("smoke").name == "smoke"
+    assert gl.majority([[1, 0], [1, 1], [0, 0]]).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("old, new", [
+    ("glioma_lib.brats", "glioma_lib.data.brats"),
+    ("glioma_lib.slices", "glioma_lib.data.slices"),
+    ("glioma_lib.synth", "glioma_lib.data.synth"),
+    ("glioma_lib.stages", "glioma_lib.data.stages"),
+    ("glioma_lib.metrics", "glioma_lib.evaluation.metrics"),
+    ("glioma_lib.vote", "glioma_lib.evaluation.vote"),
+    ("glioma_lib.experiment", "glioma_lib.training.experiment"),
+])
+def test_old_module_paths_are_the_new_modules(old, new):
+    assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_designs_public_api():
+    from glioma_lib.brats import index_cohort
+    from glioma_lib.experiment import run_protocol
+    from glioma_lib.metrics import confusion_report
+    from glioma_lib.models import create, param_groups
+    from glioma_lib.slices import tumour_window
+    from glioma_lib.stages import prepare_data
+    from glioma_lib.synth import make_cohort
+    from glioma_lib.vote import majority
+
+    assert all(callable(f) for f in (index_cohort, run_protocol, confusion_report, create,
+                                     param_groups, tumour_window, prepare_data, make_cohort,
+                                     majority))
+    assert confusion_report(1, 0, 1, 0)["accuracy"] == 1.0

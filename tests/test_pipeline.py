@@ -1,0 +1,177 @@
+"""The whole smoke book: papermill runs every notebook, Jupyter Book builds with -W, and
+headless Chromium opens every page as a reader would."""
+
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from glioma_lib.pipeline import NotebookFailed, build_dir, make_book, run_notebooks
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def smoke_html() -> Path:
+    return make_book("smoke", log=lambda *_: None)
+
+
+@pytest.mark.slow
+def test_smoke_book_has_every_chapter(smoke_html):
+    pages = {p.relative_to(smoke_html).as_posix() for p in smoke_html.rglob("*.html")}
+    for name in ("01_data", "02_augmentation", "03_backbones", "04_training", "05_results",
+                 "06_beyond", "07_predict"):
+        assert f"notebooks/{name}.html" in pages
+    results = (smoke_html / "notebooks" / "05_results.html").read_text()
+    # computed outputs, not the chapter's prose: the table's caption and the glued accuracy
+    assert re.search(r"<caption>Table 2 on the slice-level test split \(\d+ slices\) — "
+                     r"profile smoke", results)
+    assert re.search(r"Our vote reaches <span[^>]*>\d+\.\d\s?%</span>", results)
+    beyond = (smoke_html / "notebooks" / "06_beyond.html").read_text()
+    assert "no conclusion should be drawn" in beyond  # glued from sample_size_caveat
+    assert re.search(r"<caption>FLAIR network trained and tested on grades shuffled", beyond)
+    predict = (smoke_html / "notebooks" / "07_predict.html").read_text()
+    assert "$ glioma-grade predict --t1" in predict and '"score_hgg"' in predict
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test "
+                    "installs it)")
+def test_every_page_loads_in_headless_chromium(smoke_html):
+    from playwright.sync_api import sync_playwright
+
+    pages = sorted(p for p in smoke_html.rglob("*.html")
+                   if p.name not in ("genindex.html", "search.html") and "_static" not in p.parts)
+    shots = build_dir(profile="smoke") / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1600})
+        remote: list[str] = []  # the book must read offline: nothing fetched from the web
+        page.on("request", lambda r: remote.append(r.url)
+                if not r.url.startswith(("file:", "data:", "blob:", "about:")) else None)
+        for html in pages:
+            page.goto(html.resolve().as_uri())
+            page.wait_for_load_state("load")
+            text = page.inner_text("body")
+            assert "Traceback (most recent call last)" not in text, html
+            assert not re.search(r"\b[A-Z]\w*Warning: ", text), f"{html}: a warning is shown"
+            assert "Error" not in page.title(), html
+            sizes = page.evaluate("Array.from(document.images).map(i => "
+                                  "[i.src, i.naturalWidth, i.naturalHeight])")
+            for src, w, h in sizes:
+                assert w > 0 and h > 0, f"{html}: image {src} has no size"
+            if html.name in ("05_results.html", "06_beyond.html", "07_predict.html"):
+                page.screenshot(path=str(shots / html.name.replace(".html", ".png")),
+                                full_page=True)
+        browser.close()
+    assert remote == [], f"pages fetch remote resources: {sorted(set(remote))[:5]}"
+    assert (shots / "05_results.png").stat().st_size > 10_000
+
+
+def test_unknown_profile_fails_fast():
+    with pytest.raises(ValueError, match="unknown profile"):
+        run_notebooks("nope")
+
+
+def test_failing_notebook_is_named(tmp_path):
+    import nbformat
+
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell("profile = 'smoke'\nbrats_root = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')")]
+    nbformat.write(nb, nbdir / "01_broken.ipynb")
+    with pytest.raises(NotebookFailed, match="01_broken.ipynb: cell .* broken on purpose"):
+        run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
+    assert build_dir(tmp_path, "smoke").exists()
+
+
+def test_a_failed_chapter_never_replaces_the_last_good_one(tmp_path):
+    import nbformat
+
+    from glioma_lib.pipeline import stale_notebooks
+
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell("profile = 'smoke'\nbrats_root = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print('good')")]
+    nbformat.write(nb, nbdir / "01_ch.ipynb")
+    run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
+    executed = build_dir(tmp_path, "smoke") / "src" / "notebooks" / "01_ch.ipynb"
+    good = executed.read_text()
+    assert stale_notebooks("smoke", root=tmp_path) == []
+    cells = nbformat.read(executed, as_version=4).cells
+    injected = [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and all("remove-cell" in c.metadata["tags"] for c in injected)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('killed half-way')"))
+    nbformat.write(nb, nbdir / "01_ch.ipynb")
+    with pytest.raises(NotebookFailed):
+        run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
+    assert executed.read_text() == good  # the failed run stayed outside the book
+    executed.write_text(executed.read_text().replace('"exception": null',
+                                                     '"exception": true'))
+    assert stale_notebooks("smoke", root=tmp_path) == ["01_ch"]  # papermill's failure mark
+
+
+def test_a_relative_brats_root_is_resolved_before_the_kernels_change_folder(tmp_path,
+                                                                            monkeypatch):
+    from glioma_lib.pipeline import resolve_root
+
+    (tmp_path / "brats").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert resolve_root("brats") == str(tmp_path / "brats")
+    assert resolve_root(None) is None
+    with pytest.raises(ValueError, match="not a folder"):
+        resolve_root("missing")
+
+
+def test_stale_notebooks_know_the_parameters_they_ran_with(tmp_path):
+    import json
+
+    from glioma_lib.pipeline import stale_notebooks
+
+    (tmp_path / "notebooks").mkdir()
+    for stem in ("01_a", "02_b", "03_c"):
+        (tmp_path / "notebooks" / f"{stem}.ipynb").write_text("{}")
+    out = build_dir(tmp_path) / "src" / "notebooks"
+    out.mkdir(parents=True)
+
+    def executed(stem, brats_root):
+        meta = {"papermill": {"parameters": {"profile": "default", "brats_root": brats_root}}}
+        (out / f"{stem}.ipynb").write_text(json.dumps({"metadata": meta}))
+
+    executed("01_a", None)
+    executed("02_b", "/data/brats2019")
+    assert stale_notebooks("default", root=tmp_path) == ["02_b", "03_c"]
+    assert stale_notebooks("default", root=tmp_path, rerun=["02_b", "03_c"]) == []
+    assert stale_notebooks("default", "/data/brats2019", root=tmp_path,
+                           rerun=["03_c"]) == ["01_a"]
+    assert stale_notebooks("smoke", root=tmp_path) == ["01_a", "02_b", "03_c"]  # own folder
+
+
+def test_only_the_default_book_builds_into_build_html(tmp_path):
+    assert build_dir(tmp_path) == tmp_path / "_build"
+    assert build_dir(tmp_path, "smoke") == tmp_path / "_build" / "smoke" / "_build"
+
+
+def test_make_book_only_refuses_unknown_or_stale_notebooks():
+    with pytest.raises(ValueError, match="unknown notebook"):
+        make_book("smoke", only=["99_nothing"])
+    with pytest.raises(ValueError, match="build the whole book first"):
+        make_book("paper", only=["08_performance"])

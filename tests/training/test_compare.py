@@ -1,0 +1,46 @@
+"""Tests of glioma_lib.training.compare."""
+
+from __future__ import annotations
+
+from conftest import write_patient
+
+from glioma_lib.models import WeightsNotFound
+from glioma_lib.training import compare
+from glioma_lib.training.compare import common_weights, head_to_head
+
+
+def _cohort(root, seed: int, n: int = 14):
+    from conftest import tiny_volumes
+
+    for i in range(n):
+        write_patient(root / ("LGG" if i < n // 2 else "HGG"), f"BraTS19_C{i:03d}_1",
+                      tiny_volumes(seed * 100 + i))
+    return root
+
+
+def test_head_to_head_reports_auc_time_and_weights(unit_data):
+    table = head_to_head(unit_data, ["mobilenet_v2"])
+    row = table.loc["mobilenet_v2"]
+    assert 0 <= row["val AUC"] <= 1 and row["s / epoch"] > 0 and row["epochs"] == 2
+    assert 0 <= row["test AUC"] <= 1 and 0 <= row["test accuracy"] <= 1
+    assert row["weights"]
+
+
+def test_common_weights_never_mixes_initialisations(monkeypatch):
+    def only_lite0(name, path=None):
+        if name != "efficientnet_lite0":
+            raise WeightsNotFound(name)
+        return name
+
+    monkeypatch.setattr(compare, "find_weights", only_lite0)
+    assert common_weights(["efficientnet_lite0"]) == "imagenet"
+    assert common_weights(["googlenet", "efficientnet_lite0"]) is None
+
+
+def test_chosen_backbone_reads_validation_only():
+    import pandas as pd
+
+    table = pd.DataFrame({"val AUC": [0.6, 0.8], "test AUC": [0.9, 0.5]},
+                         index=pd.Index(["a", "b"], name="backbone"))
+    assert compare.chosen_backbone(table) == "b"
+    assert compare.chosen_backbone(table.assign(**{"val AUC": float("nan")})) is None

@@ -1,0 +1,123 @@
+"""Tests of glioma_lib.training.experiment."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+from conftest import write_patient
+
+from glioma_lib.config import get_profile
+from glioma_lib.data.stages import prepare_data
+from glioma_lib.models import load_model
+from glioma_lib.training.experiment import run_protocol
+
+
+def _cohort(root, seed: int, n: int = 14):
+    from conftest import tiny_volumes
+
+    for i in range(n):
+        write_patient(root / ("LGG" if i < n // 2 else "HGG"), f"BraTS19_C{i:03d}_1",
+                      tiny_volumes(seed * 100 + i))
+    return root
+
+
+def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
+    run = run_protocol(unit_data, "patient", sequences=("fusion",), light=True, max_train=10,
+                       backbone="mobilenet_v2", weights=None, tag="unit-fusion")
+    folder = run.runs["fusion"].folder
+    assert "p_fusion" in run.predictions and len(run.runs["fusion"].history) == 2
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["training"]["epochs"] == 2 and manifest["weights"] == "random"
+    assert manifest["precision"] == "fp32" and manifest["slices"] == unit_data.slices.fingerprint
+    assert json.loads((folder / "model.json").read_text())["sequence"] == "fusion"
+    loaded = load_model(folder)
+    assert loaded.name == "mobilenet_v2" and loaded.card["protocol"] == "patient"
+    stamp = (folder / "best.pt").stat().st_mtime_ns
+    again = run_protocol(unit_data, "patient", sequences=("fusion",), light=True, max_train=10,
+                         backbone="mobilenet_v2", weights=None, tag="unit-fusion")
+    assert (folder / "best.pt").stat().st_mtime_ns == stamp  # reused, not retrained
+    assert again.predictions["p_fusion"].tolist() == pytest.approx(
+        run.predictions["p_fusion"].tolist(), abs=1e-6)
+    assert set(run.predictions["patient_id"]).isdisjoint(
+        unit_data.index.loc[run.val_rows, "patient_id"])
+
+
+def test_same_seed_same_model_whatever_ran_before(unit_data):
+    import torch
+
+    kwargs = dict(sequences=("t2",), light=True, max_train=10, backbone="mobilenet_v2",
+                  weights=None)
+    torch.manual_seed(123)
+    first = run_protocol(unit_data, "patient", tag="unit-seed-a", **kwargs)
+    torch.rand(1000)  # a notebook that drew random numbers in between
+    second = run_protocol(unit_data, "patient", tag="unit-seed-b", **kwargs)
+    assert first.predictions["p_t2"].tolist() == pytest.approx(
+        second.predictions["p_t2"].tolist(), abs=1e-6)
+    assert first.runs["t2"].history["train_loss"].tolist() == pytest.approx(
+        second.runs["t2"].history["train_loss"].tolist(), abs=1e-6)
+
+
+def test_models_are_not_reused_across_cohorts_of_the_same_size(tmp_path, monkeypatch):
+    """Two cohorts with the same patients' ids, grades and row counts but other images."""
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path / "results"))
+    profile = replace(get_profile("smoke"), name="unit", image_size=32, epochs=1,
+                      batch_size=8, workers=1)
+    kwargs = dict(sequences=("t1",), backbone="mobilenet_v2", weights=None)
+    a = prepare_data(profile, _cohort(tmp_path / "A", 1), progress=False)
+    run_a = run_protocol(a, "patient", **kwargs)
+    stamp = (run_a.runs["t1"].folder / "best.pt").stat().st_mtime_ns
+    b = prepare_data(profile, _cohort(tmp_path / "B", 2), progress=False)
+    assert len(b.index) == len(a.index) and a.slices.fingerprint != b.slices.fingerprint
+    run_b = run_protocol(b, "patient", **kwargs)
+    assert (run_b.runs["t1"].folder / "best.pt").stat().st_mtime_ns != stamp  # retrained
+    assert run_b.runs["t1"].model.card["data"].startswith("BraTS (B")
+
+
+def test_evaluation_only_knobs_retrain_nothing(unit_data):
+    kwargs = dict(sequences=("t1",), backbone="mobilenet_v2", weights=None, tag="unit-knobs")
+    first = run_protocol(unit_data, "patient", **kwargs)
+    stamp = (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns
+    other = replace(unit_data.profile, workers=7, n_bootstrap=5, kfold=4, compare_train_slices=3)
+    run_protocol(unit_data, "patient", profile=other, **kwargs)
+    assert (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns == stamp
+    retrain = replace(unit_data.profile, lr_head=5e-4)
+    run_protocol(unit_data, "patient", profile=retrain, **kwargs)
+    assert (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns != stamp
+
+
+def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypatch):
+    import glioma_lib.training.experiment as experiment
+
+    profile = replace(unit_data.profile, epochs=3)
+    kwargs = dict(profile=profile, sequences=("t1",), backbone="mobilenet_v2", weights=None)
+    full = run_protocol(unit_data, "patient", tag="unit-full", **kwargs)
+    real = experiment.train_model
+
+    def killed_after_two(*args, **kw):
+        real(*args, stop_after=2, **kw)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "train_model", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run_protocol(unit_data, "patient", tag="unit-killed", **kwargs)
+    folder = full.runs["t1"].folder.parent.parent / "unit-killed" / "t1"
+    assert (folder / "last.pt").exists() and not (folder / "manifest.json").exists()
+    seconds = torch.load(folder / "last.pt", weights_only=True)["history"][0]["seconds"]
+    monkeypatch.setattr(experiment, "train_model", real)
+    resumed = run_protocol(unit_data, "patient", tag="unit-killed", **kwargs)
+    history = resumed.runs["t1"].history
+    assert list(history["epoch"]) == [1, 2, 3] and history["seconds"].iloc[0] == seconds
+    assert resumed.predictions["p_t1"].to_numpy() == pytest.approx(
+        full.predictions["p_t1"].to_numpy(), abs=1e-5)
+
+
+def test_histories_are_named_like_the_paper(unit_data):
+    run = run_protocol(unit_data, "patient", sequences=("t1", "flair"), backbone="mobilenet_v2",
+                       weights=None, tag="unit-histories")
+    assert list(run.histories()) == ["T1WI", "FLAIR"]
+    table = run.history_table()
+    assert table.shape[0] == unit_data.profile.epochs
+    assert ("FLAIR", "val_loss") in table.columns
