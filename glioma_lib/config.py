@@ -80,7 +80,16 @@ PROFILES: dict[str, Profile] = {
 
 
 def get_profile(name: str, **overrides) -> Profile:
-    """The named profile, with optional field overrides (``get_profile("smoke", seed=1)``)."""
+    """The named profile, with optional field overrides (``get_profile("smoke", seed=1)``).
+
+    Args:
+        name: ``smoke``, ``default`` or ``paper``.
+        overrides: field = value replacements.
+
+    Example:
+        >>> get_profile('smoke', seed=1).seed
+        1
+    """
     try:
         profile = PROFILES[name]
     except KeyError:
@@ -99,6 +108,14 @@ def results_root() -> Path:
 
 
 def stage_dir(profile: Profile | str, stage: str) -> Path:
-    """``results/<profile>/<stage>/`` (not created)."""
+    """``results/<profile>/<stage>/`` (not created).
+
+    Args:
+        profile: a profile or its name.
+        stage: the stage's folder name.
+
+    Example:
+        >>> stage_dir('smoke', 'models')
+    """
     name = profile if isinstance(profile, str) else profile.name
     return results_root() / name / stage

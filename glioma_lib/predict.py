@@ -222,7 +222,14 @@ def command(row, models: str | Path, out: str | Path, seg: bool = True,
 
 def shown(argv: list[str]) -> str:
     """A command line as a reader would type it: ``$ glioma-grade …``, paths relative to the
-    repository."""
+    repository.
+
+    Args:
+        argv: the arguments after ``glioma-grade``.
+
+    Example:
+        >>> shown(command(row, 'results/smoke/models', 'r.json'))
+    """
     import shlex
 
     from .config import project_root
@@ -235,6 +242,9 @@ def report_table(report: dict) -> pd.DataFrame:
     """The report's verdict in one small table: per sequence its probability and vote, and
     the combined row (the majority vote and ``score_hgg``); the slice probabilities stay in
     the JSON.
+
+    Args:
+        report: the JSON report of :func:`grade`.
 
     Example:
         >>> report_table(json.loads(Path("report.json").read_text()))

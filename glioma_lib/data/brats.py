@@ -116,6 +116,14 @@ def index_cohort(
     ``df.attrs["skipped"]`` (see :func:`cohort_report`). ``check="header"`` validates
     files, grades, ids, shapes and affines from the headers; ``"full"`` also loads every
     voxel (truncated gzip, NaN/Inf, empty mask); ``"none"`` only finds the files.
+
+    Args:
+        root: a BraTS 2018/2019/2020 training folder.
+        on_error: ``"raise"`` or ``"skip"``.
+        check: ``"none"``, ``"header"`` or ``"full"``.
+
+    Example:
+        >>> index_cohort('MICCAI_BraTS_2019_Data_Training').grade.value_counts()
     """
     if on_error not in ("raise", "skip"):
         raise ValueError("on_error must be 'raise' or 'skip'")

@@ -99,7 +99,16 @@ def patient_kfold(index: pd.DataFrame, k: int = 5, seed: int = 0) -> np.ndarray:
 
 def shared_patients(index: pd.DataFrame, split: np.ndarray, a: str = "train",
                     b: str = "test") -> set[str]:
-    """Patients with slices in both split ``a`` and split ``b`` (the leak)."""
+    """Patients with slices in both split ``a`` and split ``b`` (the leak).
+
+    Args:
+        index: the slice index.
+        split: per-row split labels.
+        a, b: the two splits compared.
+
+    Example:
+        >>> shared_patients(data.index, data.split('slice'))  # the leak
+    """
     split = np.asarray(split)
     in_a = set(index.loc[split == a, "patient_id"])
     in_b = set(index.loc[split == b, "patient_id"])
@@ -107,7 +116,15 @@ def shared_patients(index: pd.DataFrame, split: np.ndarray, a: str = "train",
 
 
 def split_counts(index: pd.DataFrame, split: np.ndarray) -> pd.DataFrame:
-    """Slices and patients per split and grade."""
+    """Slices and patients per split and grade.
+
+    Args:
+        index: the slice index.
+        split: per-row split labels.
+
+    Example:
+        >>> split_counts(data.index, data.split('patient'))
+    """
     frame = index.assign(split=np.asarray(split))
     slices = frame.pivot_table(index="split", columns="grade", values="row", aggfunc="count",
                                fill_value=0)
@@ -124,6 +141,13 @@ def shuffle_grades_by_patient(index: pd.DataFrame, seed: int = 0) -> np.ndarray:
 
     Every slice of a patient gets the same (borrowed) label; the share of HGG is unchanged.
     A model can only beat chance on such labels by recognising patients it has seen.
+
+    Args:
+        index: the slice index.
+        seed: the permutation's seed.
+
+    Example:
+        >>> shuffle_grades_by_patient(data.index, seed=1)
     """
     patients = _patients(index)
     grades = (patients["grade"] == "HGG").to_numpy().astype(int)

@@ -76,7 +76,18 @@ class Data:
 
 def prepare_data(profile: Profile, brats_root: str | Path | None = None,
                  on_error: str = "skip", progress: bool = True) -> Data:
-    """Cohort and slice stages for a profile (each reused when already done)."""
+    """Cohort and slice stages for a profile (each reused when already done).
+
+    Args:
+        profile: the run's profile.
+        brats_root: a real BraTS training folder (None: the synthetic cohort).
+        on_error: ``"skip"`` lists bad patients, ``"raise"`` stops at the first.
+        progress: show progress bars.
+
+    Example:
+        >>> data = prepare_data(get_profile('smoke'))
+        >>> data.index.head()
+    """
     cohort = ensure_cohort(profile, brats_root, on_error=on_error, progress=progress)
     slices = prepare_slices(cohort, stage_dir(profile, "slices"), profile.sequences,
                             profile.n_slices, profile.image_size, workers=profile.workers,

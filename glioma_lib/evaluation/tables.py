@@ -17,7 +17,15 @@ SOFT_VOTE = "soft vote"
 def with_votes(frame: pd.DataFrame, sequences) -> pd.DataFrame:
     """Add the combined models: ``hard_vote`` (the paper's majority of the sequences' 0/1
     decisions), ``p_vote`` (the share of sequences voting HGG: the hard vote's ROC score) and
-    ``p_soft`` (the soft vote: mean probability, a model of its own)."""
+    ``p_soft`` (the soft vote: mean probability, a model of its own).
+
+    Args:
+        frame: slice predictions with ``p_<sequence>`` columns.
+        sequences: the voting sequences.
+
+    Example:
+        >>> with_votes(run.predictions, ('t1', 't2', 'flair'))[['p_vote', 'hard_vote', 'p_soft']]
+    """
     probs = np.stack([frame[f"p_{s}"].to_numpy() for s in sequences])
     votes = (probs >= 0.5).astype(int)
     return frame.assign(p_vote=vote.fraction(votes), hard_vote=vote.majority(votes),
@@ -26,7 +34,16 @@ def with_votes(frame: pd.DataFrame, sequences) -> pd.DataFrame:
 
 def model_columns(sequences, soft_vote: bool = True) -> dict[str, tuple[str, str | None]]:
     """Display name → (score column, optional 0/1 column) for each sequence, the hard vote
-    (scored by its vote fraction) and, unless ``soft_vote=False``, the soft vote."""
+    (scored by its vote fraction) and, unless ``soft_vote=False``, the soft vote.
+
+    Args:
+        sequences: the sequences.
+        soft_vote: include the soft vote.
+
+    Example:
+        >>> model_columns(('t1', 't2', 'flair'))['vote']
+        ('p_vote', 'hard_vote')
+    """
     cols = {SEQUENCE_NAMES.get(s, s): (f"p_{s}", None) for s in sequences}
     cols[VOTE] = ("p_vote", "hard_vote")
     if soft_vote:
@@ -43,6 +60,13 @@ def choose_on_validation(val_frame: pd.DataFrame, candidates: dict[str, str],
     name and every candidate's validation AUC (ties: the first candidate). A validation split
     with one grade only (a tiny cohort) cannot choose: the AUCs are NaN and the first
     candidate is returned.
+
+    Args:
+        val_frame: validation slice predictions.
+        candidates: display name → probability column.
+
+    Example:
+        >>> choose_on_validation(run.val_predictions, {'T1WI': 'p_t1', 'FLAIR': 'p_flair'})
     """
     from sklearn.metrics import roc_auc_score
 
@@ -60,6 +84,15 @@ def metric_table(frame: pd.DataFrame, models: dict[str, tuple[str, str | None]],
     """Long table: one row per model and metric with ``value``, ``low``, ``high``.
 
     Extra keyword arguments become constant columns (e.g. ``protocol="patient"``).
+
+    Args:
+        frame: predictions with ``label`` and ``patient_id``.
+        models: display name → (score column, optional 0/1 column).
+        n_resamples, seed: the patient bootstrap.
+        labels: constant columns added to every row.
+
+    Example:
+        >>> metric_table(frame, model_columns(('t1', 't2', 'flair')), protocol='patient')
     """
     parts = []
     for name, (score, predicted) in models.items():
@@ -69,7 +102,16 @@ def metric_table(frame: pd.DataFrame, models: dict[str, tuple[str, str | None]],
 
 
 def wide(table: pd.DataFrame, rows, metrics=METRICS) -> pd.DataFrame:
-    """``metric_table`` output as ``rows`` × metric cells ``"value [low, high]"``."""
+    """``metric_table`` output as ``rows`` × metric cells ``"value [low, high]"``.
+
+    Args:
+        table: a long :func:`metric_table`.
+        rows: the columns that index the rows.
+        metrics: the metric columns, in order.
+
+    Example:
+        >>> wide(leak, ['protocol', 'model'])
+    """
     rows = [rows] if isinstance(rows, str) else list(rows)
     cells = table.assign(cell=[format_interval(v, lo, hi) for v, lo, hi in
                                table[["value", "low", "high"]].itertuples(index=False)])
@@ -80,7 +122,17 @@ def wide(table: pd.DataFrame, rows, metrics=METRICS) -> pd.DataFrame:
 
 def gap(table: pd.DataFrame, column: str, high: str, low: str, metric: str = "accuracy"
         ) -> pd.Series:
-    """Per model: ``metric`` under ``column == high`` minus under ``column == low``."""
+    """Per model: ``metric`` under ``column == high`` minus under ``column == low``.
+
+    Args:
+        table: a long :func:`metric_table`.
+        column: the column with the two settings.
+        high, low: the two settings.
+        metric: the metric compared.
+
+    Example:
+        >>> gap(leak, 'protocol', 'slice', 'patient')['vote']
+    """
     sub = table[table["metric"] == metric].pivot_table(index="model", columns=column,
                                                        values="value", sort=False)
     return (sub[high] - sub[low]).rename(f"{metric} gap ({high} − {low})")
@@ -94,6 +146,13 @@ def table2(frame: pd.DataFrame, sequences) -> pd.DataFrame:
 
     One row per (model, source): each sequence, the hard ``vote`` (counts from the majority,
     AUC from the vote fraction) and the ``soft vote`` (mean probability; the paper has none).
+
+    Args:
+        frame: slice predictions (``label``, ``p_<sequence>``).
+        sequences: the three sequences.
+
+    Example:
+        >>> table2(run_protocol(data, 'slice').predictions, ('t1', 't2', 'flair'))
     """
     from ..reporting import paper
     from . import metrics
@@ -109,7 +168,15 @@ def table2(frame: pd.DataFrame, sequences) -> pd.DataFrame:
 
 
 def roc_curves(frame: pd.DataFrame, sequences) -> dict[str, tuple]:
-    """ROC curve per model of :func:`model_columns`: name → (fpr, tpr, auc)."""
+    """ROC curve per model of :func:`model_columns`: name → (fpr, tpr, auc).
+
+    Args:
+        frame: slice predictions.
+        sequences: the sequences.
+
+    Example:
+        >>> roc_figure(roc_curves(run.predictions, ('t1', 't2', 'flair')))
+    """
     from . import metrics
 
     frame = with_votes(frame, sequences)
@@ -143,6 +210,13 @@ def lookup(table: pd.DataFrame, metric: str, interval: bool = False, percent: bo
     """One metric of a long :func:`metric_table`: the value, or with ``interval=True`` the
     formatted ``"value [low, high]"`` cell.
 
+    Args:
+        table: a long :func:`metric_table`.
+        metric: the metric.
+        interval: return the formatted interval cell instead of the value.
+        percent: format the cell in percent.
+        keys: column = value filters that leave exactly one row.
+
     Example:
         >>> lookup(leak, "accuracy", protocol="slice", model="vote")
     """
@@ -164,6 +238,11 @@ def patient_table(frame: pd.DataFrame, sequences, n_resamples: int = 1000,
     Rows per model: each sequence and the soft vote graded by the mean slice probability and
     by the majority of slices, and the rule ``glioma-grade predict`` applies
     (:func:`glioma_lib.evaluation.vote.patient_rule`, model ``"vote (glioma-grade predict)"``).
+
+    Args:
+        frame: :func:`with_votes` frame of the test slices.
+        sequences: the voting sequences.
+        n_resamples, seed: the patient bootstrap.
 
     Example:
         >>> patient_table(with_votes(run.predictions, ("t1", "t2", "flair")), ("t1", "t2", "flair"))
@@ -187,7 +266,15 @@ SOFT_PATIENT = "soft vote (mean prob.)"
 
 
 def patient_columns(sequences) -> dict[str, str]:
-    """Probability column → display name of the per-patient tables (sequences, soft vote)."""
+    """Probability column → display name of the per-patient tables (sequences, soft vote).
+
+    Args:
+        sequences: the sequences.
+
+    Example:
+        >>> patient_columns(('t1', 'flair'))
+        {'p_t1': 'T1WI', 'p_flair': 'FLAIR', 'p_soft': 'soft vote (mean prob.)'}
+    """
     return {f"p_{s}": SEQUENCE_NAMES.get(s, s) for s in sequences} | {"p_soft": SOFT_PATIENT}
 
 
@@ -199,6 +286,12 @@ def vote_vs_chosen(val_frame: pd.DataFrame, test_frame: pd.DataFrame, sequences,
 
     Returns the paired result (``difference``, ``low``, ``high``, ``p_value``) with
     ``chosen`` and its ``validation_auc``.
+
+    Args:
+        val_frame: validation slice predictions (``ProtocolRun.val_predictions``).
+        test_frame: :func:`with_votes` frame of the test slices.
+        sequences: the candidate sequences.
+        n_resamples, seed: the paired patient bootstrap.
 
     Example:
         >>> vote_vs_chosen(run.val_predictions, with_votes(run.predictions, seqs), seqs)
@@ -241,6 +334,11 @@ def transfer_table(runs: dict, sequence: str = "flair", n_resamples: int = 1000,
     """Per-patient metrics of one-sequence runs (name → ``ProtocolRun``), with the weights
     each actually had (chapter 6's ImageNet vs random initialisation).
 
+    Args:
+        runs: display name → ``ProtocolRun`` of one sequence.
+        sequence: that sequence.
+        n_resamples, seed: the patient bootstrap.
+
     Example:
         >>> transfer_table({"ImageNet weights": a, "random init": b})
     """
@@ -252,10 +350,25 @@ def transfer_table(runs: dict, sequence: str = "flair", n_resamples: int = 1000,
 
 
 def always_hgg_accuracy(frame: pd.DataFrame, label: str = "label") -> float:
-    """The accuracy of answering "HGG" for everything: the share of HGG rows."""
+    """The accuracy of answering "HGG" for everything: the share of HGG rows.
+
+    Args:
+        frame: predictions with ``label``.
+
+    Example:
+        >>> always_hgg_accuracy(frames['patient'])  # the accuracy to beat
+    """
     return float(np.mean(np.asarray(frame[label]) == 1))
 
 
 def one_row(result: dict, name: str) -> pd.DataFrame:
-    """A result dictionary (e.g. :func:`vote_vs_chosen`'s) as a one-row table named ``name``."""
+    """A result dictionary (e.g. :func:`vote_vs_chosen`'s) as a one-row table named ``name``.
+
+    Args:
+        result: a flat dictionary.
+        name: the row's name.
+
+    Example:
+        >>> one_row(vote_vs_chosen(val, test, seqs), 'AUC difference')
+    """
     return pd.DataFrame([result], index=[name])

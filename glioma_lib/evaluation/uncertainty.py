@@ -124,7 +124,15 @@ NBSP = "\u00a0"
 def format_interval(value: float, low: float, high: float, percent: bool = True) -> str:
     """``"91.2 % [85.0 %, 96.1 %]"`` (or plain decimals); ``[n/a]`` for an undefined interval.
 
-    The spaces are no-break spaces, so a table never splits an interval over lines."""
+    The spaces are no-break spaces, so a table never splits an interval over lines.
+
+    Args:
+        value, low, high: the estimate and its interval.
+        percent: percent (else 3 decimals).
+
+    Example:
+        >>> format_interval(0.5, 0.4, 0.6)
+    """
     if np.isnan(low) or np.isnan(high):
         text = (f"{value:.1%}" if percent else f"{value:.3f}").replace("%", " %") + " [n/a]"
     elif percent:

@@ -7,7 +7,15 @@ import pandas as pd
 
 
 def majority(predictions) -> np.ndarray:
-    """Hard vote: rows = models, columns = samples, values 0/1; 1 wins with > half the votes."""
+    """Hard vote: rows = models, columns = samples, values 0/1; 1 wins with > half the votes.
+
+    Args:
+        predictions: rows = models, columns = samples, values 0/1.
+
+    Example:
+        >>> majority([[1, 0], [1, 1], [0, 0]]).tolist()
+        [1, 0]
+    """
     votes = np.asarray(predictions)
     if votes.ndim != 2:
         raise ValueError("predictions must be 2-D: rows = models, columns = samples")
@@ -41,7 +49,17 @@ def patient_mean(frame: pd.DataFrame, columns, by: str = "patient_id") -> pd.Dat
 def patient_level(frame: pd.DataFrame, columns, by: str = "patient_id",
                   threshold: float = 0.5) -> pd.DataFrame:
     """Grade patients from their slices: per column, the mean slice probability (same name)
-    and the share of slices voting HGG (``vote_<column>``); one row per patient."""
+    and the share of slices voting HGG (``vote_<column>``); one row per patient.
+
+    Args:
+        frame: slice predictions with ``patient_id`` and ``label``.
+        columns: probability columns.
+        by: the patient column.
+        threshold: a slice's vote threshold.
+
+    Example:
+        >>> patient_level(frame, ['p_flair'])[['patient_id', 'p_flair', 'vote_p_flair']]
+    """
     columns = list(columns)
     votes = {f"vote_{c}": (frame[c] >= threshold).astype(float) for c in columns}
     wide = frame.assign(**votes)
@@ -58,6 +76,15 @@ def patient_rule(frame: pd.DataFrame, sequences, by: str = "patient_id",
     HGG when it is ``>= threshold``; ``rule_score`` is the share of sequences voting HGG (its
     ROC score) and ``rule_vote`` the verdict, 1 (HGG) with more than half of the votes.
     One row per patient.
+
+    Args:
+        frame: slice predictions.
+        sequences: the voting sequences.
+        by: the patient column.
+        threshold: a sequence's vote threshold.
+
+    Example:
+        >>> patient_rule(run.predictions, ('t1', 't2', 'flair'))[['rule_score', 'rule_vote']]
     """
     cols = [f"p_{s}" for s in sequences]
     patients = patient_mean(frame, cols, by=by)

@@ -12,7 +12,15 @@ from ..predict import auto_tumour_mask
 
 
 def window_overlap(a, b) -> float:
-    """Share of the slices of window ``a`` that are also in window ``b``."""
+    """Share of the slices of window ``a`` that are also in window ``b``.
+
+    Args:
+        a, b: slice index windows.
+
+    Example:
+        >>> window_overlap([1, 2, 3, 4], [3, 4, 5, 6])
+        0.5
+    """
     a, b = np.asarray(a), np.asarray(b)
     return len(np.intersect1d(a, b)) / max(len(a), 1)
 
@@ -22,7 +30,17 @@ def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None =
     """How the automatic window compares with the segmentation's, per patient of ``cohort``:
     ``overlap`` (share of the true window's slices also chosen), ``tumour_slices`` (share of
     the chosen slices that hold tumour in the true mask) and ``key_distance`` (slices between
-    the two largest-tumour slices). ``max_patients`` draws a seeded, grade-stratified sample."""
+    the two largest-tumour slices). ``max_patients`` draws a seeded, grade-stratified sample.
+
+    Args:
+        cohort: an indexed cohort.
+        n_slices: the window length.
+        max_patients: a grade-stratified sample of that many (None: all).
+        seed: the sample's seed.
+
+    Example:
+        >>> auto_window_agreement(data.cohort, 20, max_patients=60)
+    """
     if max_patients is not None and max_patients < len(cohort):
         share = max_patients / len(cohort)
         cohort = cohort.groupby("grade", group_keys=False).sample(frac=share, random_state=seed)
@@ -48,6 +66,9 @@ def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None =
 def agreement_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per grade and overall: mean overlap, share of chosen slices holding tumour, share of
     patients where a window was found, share with overlap ≥ 50 % (chapter 7).
+
+    Args:
+        table: :func:`auto_window_agreement` output.
 
     Example:
         >>> agreement_summary(auto_window_agreement(cohort, 20, max_patients=60))

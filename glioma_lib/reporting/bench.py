@@ -92,7 +92,14 @@ def bench_summary(folder, targets=None) -> pd.DataFrame:
 
 
 def raw_results(folder) -> str:
-    """Every benchmark result file of ``folder``, as indented JSON under its name."""
+    """Every benchmark result file of ``folder``, as indented JSON under its name.
+
+    Args:
+        folder: ``bench/results``.
+
+    Example:
+        >>> print(raw_results(project_root() / 'bench' / 'results'))
+    """
     parts = [f"--- {path.name}\n{json.dumps(json.loads(path.read_text()), indent=1)}"
              for path in sorted(Path(folder).glob("*.json"))]
     return "\n".join(parts)

@@ -27,7 +27,14 @@ def caption(profile: Profile, source: str, weights: str | None = None) -> str:
 
 
 def cohort_table(cohort: pd.DataFrame) -> pd.DataFrame:
-    """Patients per grade, with the total."""
+    """Patients per grade, with the total.
+
+    Args:
+        cohort: an indexed cohort.
+
+    Example:
+        >>> cohort_table(data.cohort)
+    """
     counts = cohort["grade"].value_counts().reindex(["LGG", "HGG"], fill_value=0)
     table = counts.rename("patients").to_frame()
     table.loc["total"] = table["patients"].sum()
@@ -36,7 +43,15 @@ def cohort_table(cohort: pd.DataFrame) -> pd.DataFrame:
 
 
 def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
-    """A sentence for the prose when a test set is too small to conclude anything."""
+    """A sentence for the prose when a test set is too small to conclude anything.
+
+    Args:
+        n_patients: test patients.
+        minimum: below it, the sentence warns.
+
+    Example:
+        >>> sample_size_caveat(4)
+    """
     if n_patients >= minimum:
         return (f"The test set holds {n_patients} patients: the intervals below are wide but "
                 f"informative.")
@@ -46,7 +61,15 @@ def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
 
 
 def augmentation_text(profile: Profile) -> str:
-    """How a profile augments its training set, in words (chapter 4)."""
+    """How a profile augments its training set, in words (chapter 4).
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> augmentation_text(get_profile('paper'))
+        'the offline 6× expansion and online augmentation'
+    """
     if profile.offline_aug:
         return "the offline 6× expansion and online augmentation"
     return ("online augmentation only (this profile turns the offline 6× expansion off to fit "

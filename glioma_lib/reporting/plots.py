@@ -22,7 +22,17 @@ LABEL_NAMES = {1: "necrotic / non-enhancing core", 2: "oedema", 4: "enhancing"}
 
 def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "flair"),
                     caption: str = "") -> plt.Figure:
-    """One row per patient: each sequence and the labelled mask at the largest-tumour slice."""
+    """One row per patient: each sequence and the labelled mask at the largest-tumour slice.
+
+    Args:
+        cohort: an indexed cohort (``index_cohort``).
+        patient_ids: the patients, one row each.
+        sequences: the columns.
+        caption: the provenance line.
+
+    Example:
+        >>> patient_montage(data.cohort, ['BraTS19_SYN_001_1'], ('t1', 'flair'))
+    """
     fig, axes = plt.subplots(len(patient_ids), len(sequences) + 1,
                              figsize=(3 * (len(sequences) + 1), 3.1 * len(patient_ids)),
                              squeeze=False)
@@ -57,7 +67,17 @@ def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "f
 
 def window_strip(images: np.ndarray, masks: np.ndarray | None = None,
                  titles=None, ncols: int = 10) -> plt.Figure:
-    """A grid of slices (``(n, H, W)``), with the tumour mask outlined when given."""
+    """A grid of slices (``(n, H, W)``), with the tumour mask outlined when given.
+
+    Args:
+        images: ``(n, H, W)`` uint8 slices.
+        masks: optional ``(n, H, W)`` tumour masks.
+        titles: one per slice.
+        ncols: panels per row.
+
+    Example:
+        >>> window_strip(data.slices.array('flair')[:20], data.slices.array('mask')[:20])
+    """
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 1.6 * nrows), squeeze=False)
@@ -76,7 +96,17 @@ def window_strip(images: np.ndarray, masks: np.ndarray | None = None,
 
 def intensity_histograms(arrays: dict[str, np.ndarray], labels: np.ndarray,
                          max_pixels: int = 200_000, seed: int = 0) -> plt.Figure:
-    """Brain-pixel intensity histograms (uint8 slices) per sequence, LGG vs HGG."""
+    """Brain-pixel intensity histograms (uint8 slices) per sequence, LGG vs HGG.
+
+    Args:
+        arrays: sequence → ``(N, H, W)`` uint8 slices.
+        labels: 0 (LGG) / 1 (HGG) per slice.
+        max_pixels: pixels sampled per grade and sequence.
+        seed: the sampling seed.
+
+    Example:
+        >>> intensity_histograms({'t1': data.slices.array('t1')}, data.slices.labels)
+    """
     rng = np.random.default_rng(seed)
     frames = []
     for seq, arr in arrays.items():
@@ -97,7 +127,17 @@ def intensity_histograms(arrays: dict[str, np.ndarray], labels: np.ndarray,
 
 
 def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") -> plt.Figure:
-    """A grid of uint8 images ``(rows, cols, H, W)`` with row and column titles."""
+    """A grid of uint8 images ``(rows, cols, H, W)`` with row and column titles.
+
+    Args:
+        images: ``(rows, cols, H, W)`` uint8.
+        row_titles: one per row.
+        col_titles: one per column.
+        caption: the provenance line.
+
+    Example:
+        >>> image_grid(offline_examples(arrays, 0), ['T1WI'], OFFLINE_NAMES)
+    """
     images = np.asarray(images)
     rows, cols = images.shape[:2]
     fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.0 * rows), squeeze=False)
@@ -118,7 +158,16 @@ def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") ->
 
 def training_curves(histories: dict[str, pd.DataFrame], metric: str = "acc",
                     caption: str = "") -> plt.Figure:
-    """The paper's Fig. 5 (``metric="acc"``) or Fig. 6 (``"loss"``), train and validation."""
+    """The paper's Fig. 5 (``metric="acc"``) or Fig. 6 (``"loss"``), train and validation.
+
+    Args:
+        histories: name → history (``ProtocolRun.histories()``).
+        metric: ``"acc"`` or ``"loss"``.
+        caption: the provenance line.
+
+    Example:
+        >>> training_curves(run.histories(), 'loss')
+    """
     fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.2),
                              squeeze=False, sharey=True)
     for ax, (name, h) in zip(axes[0], histories.items(), strict=True):
@@ -137,7 +186,15 @@ def training_curves(histories: dict[str, pd.DataFrame], metric: str = "acc",
 
 def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
                caption: str = "") -> plt.Figure:
-    """The paper's Fig. 7: ROC curves of several models, AUC in the legend."""
+    """The paper's Fig. 7: ROC curves of several models, AUC in the legend.
+
+    Args:
+        curves: name → (fpr, tpr, auc), e.g. ``evaluation.tables.roc_curves``.
+        caption: the provenance line.
+
+    Example:
+        >>> roc_figure(roc_curves(run.predictions, ('t1', 't2', 'flair')))
+    """
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     for name, (fpr, tpr, auc) in curves.items():
         ax.plot(fpr, tpr, label=f"{name} (AUC = {auc:.3f})")
@@ -154,7 +211,19 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
 def interval_plot(table: pd.DataFrame, metric: str, group: str, hue: str,
                   caption: str = "", chance: float | None = 0.5) -> plt.Figure:
     """Point estimates with confidence intervals: ``table`` has columns ``group``, ``hue``,
-    ``metric``, ``value``, ``low``, ``high`` (e.g. one row per model and protocol)."""
+    ``metric``, ``value``, ``low``, ``high`` (e.g. one row per model and protocol).
+
+    Args:
+        table: a long ``metric_table``.
+        metric: which metric to plot.
+        group: the column along the axis.
+        hue: the column told apart by colour.
+        caption: the provenance line.
+        chance: a reference line (None: none).
+
+    Example:
+        >>> interval_plot(leak, 'accuracy', group='model', hue='protocol')
+    """
     rows = table[table["metric"] == metric]
     groups = list(dict.fromkeys(rows[group]))
     hues = list(dict.fromkeys(rows[hue]))
@@ -183,6 +252,14 @@ def reliability_diagram(curves: dict[str, tuple[pd.DataFrame, float]],
     """Observed HGG share against mean predicted probability per bin; Brier in the legend.
 
     ``curves`` maps a name to ``(calibration_bins table, Brier score)``.
+
+    Args:
+        curves: name → (bins, Brier), from ``calibration.calibration_summary``.
+        caption: the provenance line.
+
+    Example:
+        >>> curves, table = calibration_summary(patients, {'soft vote': 'p_soft'})
+        >>> reliability_diagram(curves)
     """
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8, label="perfectly calibrated")
@@ -203,7 +280,17 @@ def reliability_diagram(curves: dict[str, tuple[pd.DataFrame, float]],
 
 def gradcam_grid(images: np.ndarray, cams: np.ndarray, masks: np.ndarray, titles,
                  ncols: int = 4, caption: str = "") -> plt.Figure:
-    """Grad-CAM heat maps over uint8 slices ``(N, H, W)`` with the tumour outline (cyan)."""
+    """Grad-CAM heat maps over uint8 slices ``(N, H, W)`` with the tumour outline (cyan).
+
+    Args:
+        images, cams, masks: ``(N, H, W)`` each (``explain.cases``).
+        titles: one per panel.
+        ncols: panels per row.
+        caption: the provenance line.
+
+    Example:
+        >>> gradcam_grid(**explain.cases(models, data.slices, test, ('flair',)))
+    """
     n = len(images)
     nrows = max(1, int(np.ceil(n / ncols)))
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 2.5 * nrows), squeeze=False)
@@ -244,7 +331,15 @@ def verdict_figure(images: dict[str, np.ndarray], cams: dict[str, np.ndarray] | 
 
 def window_agreement_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure:
     """Per grade: distribution of the automatic window's overlap with the true window and of
-    its share of tumour-bearing slices (``predict.auto_window_agreement`` output)."""
+    its share of tumour-bearing slices (``predict.auto_window_agreement`` output).
+
+    Args:
+        table: ``evaluation.window.auto_window_agreement`` output.
+        caption: the provenance line.
+
+    Example:
+        >>> window_agreement_plot(auto_window_agreement(data.cohort, 20))
+    """
     long = table.melt(id_vars=["patient_id", "grade"], value_vars=["overlap", "tumour_slices"],
                       var_name="measure", value_name="share")
     long["measure"] = long["measure"].map({"overlap": "overlap with the true window",

@@ -26,6 +26,14 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
     Every number comes from the same checkpoint (the epoch of lowest validation loss):
     ``val AUC`` is what a backbone is chosen on, ``test AUC`` and ``test accuracy`` what it
     is reported on; seconds per epoch include the validation pass.
+
+    Args:
+        data: the prepared data stages.
+        names: backbones (default: all of the registry).
+        sequence: the one sequence trained.
+
+    Example:
+        >>> head_to_head(prepare_data(get_profile('smoke')), ['googlenet', 'mobilenet_v2'])
     """
     from sklearn.metrics import roc_auc_score
 
@@ -58,6 +66,13 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
 
 def chosen_backbone(table: pd.DataFrame) -> str | None:
     """The backbone of :func:`head_to_head` with the highest *validation* AUC (what the
-    choice may see), or None where no validation AUC is defined (one grade in validation)."""
+    choice may see), or None where no validation AUC is defined (one grade in validation).
+
+    Args:
+        table: :func:`head_to_head` output.
+
+    Example:
+        >>> chosen_backbone(head_to_head(data))
+    """
     aucs = table["val AUC"].dropna()
     return None if aucs.empty else str(aucs.idxmax())

@@ -1,0 +1,60 @@
+"""Every library function a chapter calls documents its arguments and shows an example."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+
+import pytest
+
+from glioma_lib.config import project_root
+
+
+def _chapter_calls() -> set[tuple[str, str]]:
+    """(module, function) for each ``name.attr(...)`` call of a chapter on a glioma_lib module."""
+    calls = set()
+    for path in sorted((project_root() / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        code = "\n".join(line for line in code.splitlines() if not line.startswith("%"))
+        tree = ast.parse(code)
+        modules = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.startswith("glioma_lib"):
+                        modules[a.asname or a.name] = a.name
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("glioma_lib"):
+                for a in node.names:
+                    modules[a.asname or a.name] = f"{node.module}.{a.name}"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id in modules:
+                calls.add((modules[node.func.value.id], node.func.attr))
+    return calls
+
+
+CALLS = sorted(_chapter_calls())
+
+
+def test_chapters_call_the_library():
+    assert len(CALLS) > 30
+
+
+@pytest.mark.parametrize("module, name", CALLS)
+def test_called_functions_have_args_and_an_example(module, name):
+    try:
+        owner = importlib.import_module(module)
+    except ModuleNotFoundError:  # "from glioma_lib.x import f" then "f.attr(...)"
+        parent, _, attr = module.rpartition(".")
+        owner = getattr(importlib.import_module(parent), attr)
+    obj = getattr(owner, name)
+    if not callable(obj) or inspect.isclass(obj):
+        return
+    doc = inspect.getdoc(obj) or ""
+    assert "Example:" in doc, f"{module}.{name}: no Example"
+    params = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
+    if params:
+        assert "Args:" in doc, f"{module}.{name}: no Args"
