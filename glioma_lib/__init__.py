@@ -61,7 +61,8 @@ _PUBLIC = {
     "with_votes": "evaluation.tables", "choose_on_validation": "evaluation.tables",
     "gradcam": "evaluation.explain",
     # reporting, prediction, the book
-    "caption": "reporting.captions", "open_chapter": "reporting.chapter",
+    "caption": "reporting.captions", "made_by": "reporting.captions",
+    "open_chapter": "reporting.chapter",
     "grade": "predict",
     "make_book": "pipeline",
 }

@@ -78,6 +78,14 @@ def augmentation_text(profile: Profile) -> str:
 
 
 def made_by(*functions: str) -> str:
-    """The "how this is made" line under a caption: the library functions behind an item
-    (showyourwork's ``\\script{}`` idea)."""
-    return "Made by " + ", ".join(f"glioma_lib.{f}" for f in functions) + "."
+    """The "how this is made" line appended to a caption: the library functions behind a
+    table or figure (showyourwork's ``\\script{}`` idea), on a line of its own.
+
+    Args:
+        functions: dotted paths inside ``glioma_lib``.
+
+    Example:
+        >>> made_by("evaluation.tables.table2")
+        '\\nMade by glioma_lib.evaluation.tables.table2.'
+    """
+    return "\nMade by " + ", ".join(f"glioma_lib.{f}" for f in functions) + "."
