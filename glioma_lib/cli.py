@@ -13,7 +13,7 @@ def _book(args) -> int:
     from .pipeline import NotebookFailed, make_book, resolve_root
 
     try:
-        make_book(args.profile, resolve_root(args.brats_root), only=args.only)
+        make_book(args.profile, resolve_root(args.brats_root), only=args.only, seed=args.seed)
     except (NotebookFailed, ValueError) as err:
         print(f"glioma-grade book: {err}", file=sys.stderr)
         return 1
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--profile", default="default", choices=["smoke", "default", "paper"])
     book.add_argument("--brats-root", default=None,
                       help="a real BraTS 2018/2019/2020 training folder (default: synthetic)")
+    book.add_argument("--seed", type=int, default=None,
+                      help="override the profile's seed (every chapter gets the same one)")
     book.add_argument("--only", action="append", metavar="NOTEBOOK",
                       help="rerun just this notebook (e.g. 08_performance; repeatable) and "
                            "reuse the others from the last run with the same profile")

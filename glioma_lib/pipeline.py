@@ -46,7 +46,7 @@ def build_dir(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
 
 
 def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
-                  only: list[str] | None = None, log=print) -> Path:
+                  only: list[str] | None = None, log=print, seed: int | None = None) -> Path:
     """Execute every notebook with papermill into ``_build/src/notebooks``; return that folder.
 
     Stops at the first failing notebook with a :class:`NotebookFailed` naming it and its cell.
@@ -59,7 +59,7 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
     running = build_dir(root, profile) / "running"  # outside the book's sources
     out.mkdir(parents=True, exist_ok=True)
     running.mkdir(parents=True, exist_ok=True)
-    params = {"profile": profile, "brats_root": resolve_root(brats_root)}
+    params = {"profile": profile, "brats_root": resolve_root(brats_root), "seed": seed}
     for nb in notebooks(root):
         if only and nb.stem not in only:
             continue
@@ -153,12 +153,13 @@ def build_book(root: Path | None = None, log=print, profile: str = MAIN_PROFILE)
 
 
 def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
-                    rerun: list[str] | None = None) -> list[str]:
+                    rerun: list[str] | None = None, seed: int | None = None) -> list[str]:
     """Notebooks whose executed copy in ``_build/src`` is missing, failed (papermill recorded
     an exception) or was run with other parameters, leaving out those in ``rerun``."""
     root = root or project_root()
     out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
-    wanted = {"profile": profile, "brats_root": resolve_root(brats_root, must_exist=False)}
+    wanted = {"profile": profile, "brats_root": resolve_root(brats_root, must_exist=False),
+              "seed": seed}
     stale = []
     for nb in notebooks(root):
         if rerun and nb.stem in rerun:
@@ -170,7 +171,7 @@ def stale_notebooks(profile: str, brats_root: str | None = None, root: Path | No
 
 
 def make_book(profile: str, brats_root: str | None = None, log=print,
-              only: list[str] | None = None) -> Path:
+              only: list[str] | None = None, seed: int | None = None) -> Path:
     """Notebooks (papermill) then the book: the whole of ``make book``.
 
     ``only`` reruns just those notebooks (by stem, e.g. ``08_performance``) and reuses the
@@ -182,11 +183,11 @@ def make_book(profile: str, brats_root: str | None = None, log=print,
         unknown = sorted(set(only) - known)
         if unknown:
             raise ValueError(f"unknown notebook(s) {unknown}; choose from {sorted(known)}")
-        stale = stale_notebooks(profile, brats_root, rerun=only)
+        stale = stale_notebooks(profile, brats_root, rerun=only, seed=seed)
         if stale:
             raise ValueError(f"no executed copy of {stale} for profile {profile!r} and this "
                              "data: build the whole book first")
-    run_notebooks(profile, brats_root, log=log, only=only)
+    run_notebooks(profile, brats_root, log=log, only=only, seed=seed)
     html = build_book(log=log, profile=profile)
     log(f"[book] built {html / 'index.html'} in {time.perf_counter() - start:.0f} s")
     return html
