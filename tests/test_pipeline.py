@@ -83,18 +83,22 @@ def test_unknown_profile_fails_fast():
         run_notebooks("nope")
 
 
-def test_failing_notebook_is_named(tmp_path):
+def _chapter(path: Path, *code: str) -> None:
+    """A minimal chapter: the parameters cell, then one code cell per string."""
     import nbformat
 
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     params = nbformat.v4.new_code_cell("profile = 'smoke'\nbrats_root = None")
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')")]
-    nbformat.write(nb, nbdir / "01_broken.ipynb")
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in code)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def test_failing_notebook_is_named(tmp_path):
+    _chapter(tmp_path / "notebooks" / "01_broken.ipynb", "raise RuntimeError('broken on purpose')")
     with pytest.raises(NotebookFailed, match="01_broken.ipynb: cell .* broken on purpose"):
         run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
     assert build_dir(tmp_path, "smoke").exists()
@@ -105,15 +109,7 @@ def test_a_failed_chapter_never_replaces_the_last_good_one(tmp_path):
 
     from glioma_lib.pipeline import stale_notebooks
 
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    params = nbformat.v4.new_code_cell("profile = 'smoke'\nbrats_root = None")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell("print('good')")]
-    nbformat.write(nb, nbdir / "01_ch.ipynb")
+    _chapter(tmp_path / "notebooks" / "01_ch.ipynb", "print('good')")
     run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
     executed = build_dir(tmp_path, "smoke") / "src" / "notebooks" / "01_ch.ipynb"
     good = executed.read_text()
@@ -121,8 +117,8 @@ def test_a_failed_chapter_never_replaces_the_last_good_one(tmp_path):
     cells = nbformat.read(executed, as_version=4).cells
     injected = [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and all("remove-cell" in c.metadata["tags"] for c in injected)
-    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('killed half-way')"))
-    nbformat.write(nb, nbdir / "01_ch.ipynb")
+    _chapter(tmp_path / "notebooks" / "01_ch.ipynb", "print('good')",
+             "raise RuntimeError('killed half-way')")
     with pytest.raises(NotebookFailed):
         run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
     assert executed.read_text() == good  # the failed run stayed outside the book

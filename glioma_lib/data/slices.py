@@ -207,12 +207,18 @@ class SliceSet:
         """``(N, S, S)`` uint8 array of one sequence (``"mask"`` for the tumour mask)."""
         return np.load(self.folder / f"{seq}.npy", mmap_mode="r")
 
-    def inputs(self, name: str, fused: tuple[str, ...] = SEQUENCES) -> np.ndarray:
+    def inputs(self, name: str, fused: tuple[str, ...] = SEQUENCES,
+               rows: np.ndarray | None = None) -> np.ndarray:
         """A network's input array: one sequence ``(N, S, S)``, or for ``"fusion"`` the
-        early-fusion stack ``(N, 3, S, S)`` with ``fused`` (T1, T2, FLAIR) as the channels."""
+        early-fusion stack ``(N, 3, S, S)`` with ``fused`` (T1, T2, FLAIR) as the channels.
+        ``rows`` reads only those rows of the memory-mapped arrays."""
+        def read(seq: str) -> np.ndarray:
+            array = self.array(seq)
+            return np.asarray(array if rows is None else array[rows])
+
         if name != FUSION:
-            return np.asarray(self.array(name))
-        return early_fusion({seq: self.array(seq) for seq in fused}, fused)
+            return read(name)
+        return early_fusion({seq: read(seq) for seq in fused}, fused)
 
     @property
     def labels(self) -> np.ndarray:

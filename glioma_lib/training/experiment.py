@@ -171,7 +171,7 @@ def predict_split(spec: ProtocolSpec, runs: dict[str, SequenceRun], split: str
     frame = spec.data.index.iloc[rows][["row", "patient_id", "grade"]].copy()
     frame["label"] = spec.labels[rows]
     for seq, run in runs.items():
-        frame[f"p_{seq}"] = predict(run.model, spec.data.slices.inputs(seq)[rows])
+        frame[f"p_{seq}"] = predict(run.model, spec.data.slices.inputs(seq, rows=rows))
     return frame
 
 

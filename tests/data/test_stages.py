@@ -3,20 +3,7 @@
 import json
 import os
 
-import pytest
-
 from glioma_lib.data import synth
-
-
-@pytest.fixture(scope="module")
-def small_cohort(tmp_path_factory):
-    root = tmp_path_factory.mktemp("synth") / "cohort"
-    truth = synth.make_cohort(root, n_lgg=1, n_hgg=2, seed=7, workers=2, progress=False)
-    return root, truth
-
-
-def _mean(vol, mask):
-    return float(vol[mask].mean())
 
 
 def test_a_cohort_from_another_generator_config_is_regenerated(tmp_path, monkeypatch):

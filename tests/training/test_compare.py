@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import write_patient
-
 from glioma_lib.models import WeightsNotFound
 from glioma_lib.training import compare
 from glioma_lib.training.compare import common_weights, head_to_head
-
-
-def _cohort(root, seed: int, n: int = 14):
-    from conftest import tiny_volumes
-
-    for i in range(n):
-        write_patient(root / ("LGG" if i < n // 2 else "HGG"), f"BraTS19_C{i:03d}_1",
-                      tiny_volumes(seed * 100 + i))
-    return root
 
 
 def test_head_to_head_reports_auc_time_and_weights(unit_data):
