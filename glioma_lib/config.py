@@ -53,6 +53,10 @@ class Profile:
     #: Patients (a grade-stratified sample; None: all) on which chapter 7 compares the
     #: automatic tumour window with the segmentation's.
     window_check_patients: int | None = 60
+    #: Arithmetic of training and inference: ``auto`` (bf16 autocast where the CPU or GPU
+    #: has it, fp16 on older GPUs, else fp32), ``fp32`` or ``bf16``
+    #: (:mod:`glioma_lib.training.precision`).
+    precision: str = "auto"
     workers: int = field(default_factory=default_workers)
 
     def to_dict(self) -> dict:

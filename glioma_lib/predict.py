@@ -22,6 +22,8 @@ from .data.slices import largest_tumour_slice, patient_slices, tumour_window
 from .evaluation.vote import patient_rule
 from .models.registry import load_model
 from .store import atomic_write, write_json
+from .training.precision import precision_name
+from .training.train import pick_device
 from .training.train import predict as predict_probs
 
 #: Where a models root holds several protocols, the honest one is preferred.
@@ -160,6 +162,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
         "protocol": protocol,
         "profile": meta["flair"].get("profile"),
         "image_size": size,
+        "precision": precision_name(pick_device()),
         "library_version": __version__,
         "inputs": {k: str(v) for k, v in files.items() if v is not None},
         "seconds": round(time.perf_counter() - start, 3),

@@ -130,11 +130,21 @@ def template() -> dict[str, np.ndarray]:
             "allowed": allowed}
 
 
+@lru_cache(maxsize=64)
+def _upsampling_matrix(size: int, grid: int) -> np.ndarray:
+    """``(size, grid)`` weights of linear upsampling along one axis: what ``ndimage.zoom``
+    (order 1, grid mode) does to that axis, as a matrix (order-1 splines are separable)."""
+    eye = np.eye(grid, dtype=np.float32)
+    return ndimage.zoom(eye, (size / grid, 1), order=1, grid_mode=True, mode="nearest")[:size]
+
+
 def _smooth_noise(rng: np.random.Generator, grid: tuple[int, ...], shape: tuple[int, ...]):
-    """Smooth random field in about [-1, 1]: coarse normal noise, linearly upsampled."""
-    coarse = rng.standard_normal(grid).astype(np.float32)
-    return ndimage.zoom(coarse, [s / g for s, g in zip(shape, grid, strict=True)], order=1,
-                        grid_mode=True, mode="nearest")[tuple(slice(0, s) for s in shape)]
+    """Smooth random field in about [-1, 1]: coarse normal noise, linearly upsampled (one
+    small matrix product per axis instead of a 3-D spline zoom of the whole volume)."""
+    out = rng.standard_normal(grid).astype(np.float32)
+    for axis, (size, g) in enumerate(zip(shape, grid, strict=True)):
+        out = np.moveaxis(np.tensordot(_upsampling_matrix(size, g), out, axes=(1, axis)), 0, axis)
+    return np.ascontiguousarray(out)
 
 
 def _affine_matrix(rng, cfg: SynthConfig) -> np.ndarray:
@@ -144,7 +154,7 @@ def _affine_matrix(rng, cfg: SynthConfig) -> np.ndarray:
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
-    return (rz @ ry @ rx) @ np.diag(rng.uniform(*cfg.scale_range, 3))
+    return ((rz @ ry @ rx) @ np.diag(rng.uniform(*cfg.scale_range, 3))).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- one patient
@@ -208,32 +218,35 @@ def synth_patient(
     lo = np.maximum(nz.min(0) - 8, 0)
     hi = np.minimum(nz.max(0) + 9, SHAPE)
     box = tuple(int(b - a) for a, b in zip(lo, hi, strict=True))
-    grid = np.meshgrid(*[np.arange(a, b, dtype=np.float32) for a, b in zip(lo, hi, strict=True)],
-                       indexing="ij")
-    centre_brain = (nz.min(0) + nz.max(0)) / 2
-    matrix = _affine_matrix(rng, cfg)
-    shift = rng.uniform(-cfg.shift_mm, cfg.shift_mm, 3)
+    # Voxel coordinates of the box as three broadcastable 1-D axes (no full meshgrid).
+    grid = [np.arange(a, b, dtype=np.float32).reshape([-1 if i == k else 1 for i in range(3)])
+            for k, (a, b) in enumerate(zip(lo, hi, strict=True))]
+    centre_brain = ((nz.min(0) + nz.max(0)) / 2).astype(np.float32)  # float32 throughout:
+    matrix = _affine_matrix(rng, cfg)  # a float64 scalar would promote every box to float64
+    shift = rng.uniform(-cfg.shift_mm, cfg.shift_mm, 3).astype(np.float32)
     tc = np.asarray(spec.centre, dtype=np.float32)
     rel_t = [g - c for g, c in zip(grid, tc, strict=True)]
     dist_t = np.sqrt(rel_t[0] ** 2 + rel_t[1] ** 2 + rel_t[2] ** 2) + 1e-3
     push = cfg.mass_effect * spec.core_radius_mm * np.exp(-((dist_t / (1.5 * spec.core_radius_mm))
                                                              ** 2))
-    coords = []
+    push_per_mm = push / dist_t  # mass effect: sample from nearer the tumour centre
+    del dist_t, push
+    rel = [g - c for g, c in zip(grid, centre_brain, strict=True)]  # shared by the 3 axes
+    coords = np.empty((3, *box), np.float32)
     for axis in range(3):
-        rel = [g - c for g, c in zip(grid, centre_brain, strict=True)]
-        src = sum(matrix[axis, j] * rel[j] for j in range(3)) + centre_brain[axis] + shift[axis]
+        src = coords[axis]
+        np.add(matrix[axis, 0] * rel[0], matrix[axis, 1] * rel[1], out=src)
+        src += matrix[axis, 2] * rel[2] + (centre_brain[axis] + shift[axis])
         src += cfg.warp_mm * _smooth_noise(rng, cfg.warp_grid, box)
-        src -= push * rel_t[axis] / dist_t  # mass effect: sample from nearer the centre
-        coords.append(src)
-    coords = np.stack(coords)
-    del grid, rel_t
+        src -= push_per_mm * rel_t[axis]
+    del push_per_mm
     warped = {k: ndimage.map_coordinates(tpl[k], coords, order=1, mode="constant")
               for k in ("gm", "wm", "csf", "mask")}
     del coords
     mask = warped["mask"] > 0.5
 
     # Tumour regions by normalised radius rho (irregular ellipsoid), in the box frame.
-    axes = rng.uniform(0.75, 1.25, 3)
+    axes = rng.uniform(0.75, 1.25, 3).astype(np.float32)
     irregular = 1 + cfg.shape_irregularity * _smooth_noise(rng, (5, 5, 5), box)
     rel = [(np.arange(a, b, dtype=np.float32) - c) / ax
            for a, b, c, ax in zip(lo, hi, tc, axes, strict=True)]

@@ -103,3 +103,84 @@ def raw_results(folder) -> str:
     parts = [f"--- {path.name}\n{json.dumps(json.loads(path.read_text()), indent=1)}"
              for path in sorted(Path(folder).glob("*.json"))]
     return "\n".join(parts)
+
+
+def _read(path) -> dict | None:
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _missing(path) -> pd.DataFrame:
+    return pd.DataFrame({"value": [f"not measured yet: {Path(path).name}"]},
+                        index=pd.Index(["result"], name="measure"))
+
+
+def throughput_table(path) -> pd.DataFrame:
+    """bf16/fp32 training and inference rates per backbone and image size
+    (``bench/results/precision_throughput.json``).
+
+    Args:
+        path: the throughput bench's JSON.
+
+    Example:
+        >>> throughput_table("bench/results/precision_throughput.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    frame = pd.DataFrame(data["rows"]).set_index(["backbone", "size"])
+    columns = {"train_fp32_img_per_s": "train fp32 (img/s)",
+               "train_bf16_img_per_s": "train bf16 (img/s)",
+               "train_bf16_over_fp32": "train bf16 / fp32",
+               "infer_fp32_img_per_s": "infer fp32 (img/s)",
+               "infer_bf16_img_per_s": "infer bf16 (img/s)",
+               "infer_bf16_over_fp32": "infer bf16 / fp32"}
+    return frame[list(columns)].rename(columns=columns)
+
+
+def equivalence_table(path) -> pd.DataFrame:
+    """bf16 against fp32 over seeds: mean and range of each validation figure, and whether
+    bf16's mean lies within fp32's seed-to-seed range (``precision_equivalence.json``).
+
+    Args:
+        path: the equivalence bench's JSON.
+
+    Example:
+        >>> equivalence_table("bench/results/precision_equivalence.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    rows = []
+    for metric, s in data["summary"].items():
+        rows.append({"measure": metric.replace("_", " "),
+                     "fp32 mean": s["fp32_mean"], "fp32 range": f"{s['fp32_min']:.4g} – "
+                                                                 f"{s['fp32_max']:.4g}",
+                     "bf16 mean": s["bf16_mean"], "bf16 range": f"{s['bf16_min']:.4g} – "
+                                                                 f"{s['bf16_max']:.4g}",
+                     "bf16 within fp32's range": "yes" if s["bf16_mean_within_fp32_spread"]
+                     else "no"})
+    return pd.DataFrame(rows).set_index("measure")
+
+
+def options_table(path) -> pd.DataFrame:
+    """Default-profile options with their (measured or projected) book time, and the one
+    closest to the paper that fits (``bench/results/options.json``).
+
+    Args:
+        path: the options bench's JSON.
+
+    Example:
+        >>> options_table("bench/results/options.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    frame = pd.DataFrame(data["rows"])
+    chosen = data["closest_to_paper"]
+    keys = ["image size (px)", "epochs", "offline 6×"]
+    frame["closest to the paper"] = [
+        "◀" if all(row[k] == chosen[k] for k in keys) else "" for _, row in frame.iterrows()]
+    frame["fits"] = frame["fits"].map({True: "yes", False: "no"})
+    frame["offline 6×"] = frame["offline 6×"].map({True: "yes", False: "no"})
+    return frame.set_index(keys)

@@ -8,7 +8,10 @@ from ..config import Profile
 
 
 def caption(profile: Profile, source: str, weights: str | None = None) -> str:
-    """The provenance line every table and figure carries: profile, data and weights.
+    """The provenance line every table and figure carries: profile, data and, when the item
+    shows trained models, their weights and arithmetic (``fp32`` / ``bf16 autocast``: the
+    precision the profile resolves to on this machine, which is what every cached model was
+    trained in, as it is part of the models' cache key).
 
     Args:
         profile: the run's profile.
@@ -22,7 +25,10 @@ def caption(profile: Profile, source: str, weights: str | None = None) -> str:
     parts = [f"profile {profile.name}", f"data: {source}",
              f"{profile.n_slices} slices/patient at {profile.image_size} px"]
     if weights is not None:
-        parts.append(f"weights: {weights}")
+        from ..training.precision import precision_name
+        from ..training.train import pick_device
+
+        parts += [f"weights: {weights}", precision_name(pick_device(), profile.precision)]
     return "; ".join(parts)
 
 

@@ -89,6 +89,8 @@ class ProtocolSpec:
     backbone: str
     weights: str | None
     tag: str
+    #: The lighter comparison recipe (``extra_epochs``, online augmentation only).
+    light: bool = False
 
     @classmethod
     def build(cls, data: Data, protocol: str, profile: Profile | None = None,
@@ -106,7 +108,8 @@ class ProtocolSpec:
             tr = np.sort(rng.choice(tr, max_train, replace=False))
         y = data.slices.labels if labels is None else np.asarray(labels)
         return cls(data, protocol, profile, y, split, tr, va, te, backbone or profile.backbone,
-                   profile.weights if weights == PROFILE_WEIGHTS else weights, tag or protocol)
+                   profile.weights if weights == PROFILE_WEIGHTS else weights, tag or protocol,
+                   light)
 
     def folder(self, sequence: str) -> Path:
         """``results/<profile>/models/<tag>/<sequence>/``."""
@@ -125,7 +128,7 @@ class ProtocolSpec:
                 "training": {f: getattr(p, f) for f in TRAINING_FIELDS},
                 "sequence": sequence, "backbone": self.backbone,
                 "weights": weights_identity(self.backbone, self.weights, p.allow_random_init),
-                "precision": precision_name(device)}
+                "precision": precision_name(device, p.precision)}
 
 
 def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) -> SequenceRun:
@@ -155,7 +158,10 @@ def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) ->
                           TrainConfig.from_profile(p, progress=progress), folder,
                           run_key=fingerprint(manifest))
     card = model_card(model, sequence, p.image_size, p.n_slices, p.name, spec.protocol,
-                      extra={"precision": manifest["precision"], "data": spec.data.source})
+                      extra={"precision": manifest["precision"], "data": spec.data.source,
+                             "light": spec.light, "train_images_per_epoch": len(x_tr),
+                             "epochs": p.epochs,
+                             "train_seconds": float(history["seconds"].sum())})
     write_json(folder / "model.json", card)
     model.card = card
     (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept
@@ -171,7 +177,8 @@ def predict_split(spec: ProtocolSpec, runs: dict[str, SequenceRun], split: str
     frame = spec.data.index.iloc[rows][["row", "patient_id", "grade"]].copy()
     frame["label"] = spec.labels[rows]
     for seq, run in runs.items():
-        frame[f"p_{seq}"] = predict(run.model, spec.data.slices.inputs(seq, rows=rows))
+        frame[f"p_{seq}"] = predict(run.model, spec.data.slices.inputs(seq, rows=rows),
+                                    precision=spec.profile.precision)
     return frame
 
 

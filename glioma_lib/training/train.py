@@ -9,7 +9,6 @@ resumed from its checkpoint ends with the same weights and history as an uninter
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from tqdm import tqdm
 
 from ..models.registry import GliomaNet, param_groups
 from ..store import atomic_write, save_csv
+from .precision import autocast, grad_scaler, precision_name  # noqa: F401 (re-exported)
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
 #: Bumped whenever training gives other weights for the same data and settings (cached
@@ -49,19 +49,6 @@ def to_input(batch_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last)
 
 
-def precision_name(device: torch.device) -> str:
-    """The arithmetic training and inference use on ``device`` (recorded in the model's
-    cache key and card): fp16 autocast with gradient scaling on CUDA, fp32 elsewhere."""
-    return "fp16 autocast" if device.type == "cuda" else "fp32"
-
-
-def autocast(device: torch.device):
-    """The autocast context of :func:`precision_name` (a no-op context for fp32)."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.float16)
-    return contextlib.nullcontext()
-
-
 @dataclass
 class TrainConfig:
     """Knobs of one training run (filled from a profile)."""
@@ -74,13 +61,16 @@ class TrainConfig:
     image_size: int = 224
     online_aug: bool = True
     progress: bool = False
+    #: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (:mod:`glioma_lib.training.precision`).
+    precision: str = "auto"
 
     @classmethod
     def from_profile(cls, profile, progress: bool = False) -> TrainConfig:
         """The training knobs of a :class:`glioma_lib.config.Profile`."""
         return cls(epochs=profile.epochs, batch_size=profile.batch_size,
                    lr_backbone=profile.lr_backbone, lr_head=profile.lr_head, seed=profile.seed,
-                   image_size=profile.image_size, progress=progress)
+                   image_size=profile.image_size, progress=progress,
+                   precision=profile.precision)
 
 
 def _save_checkpoint(path: Path, model, optimizer, scaler, epoch: int, history: list,
@@ -92,8 +82,10 @@ def _save_checkpoint(path: Path, model, optimizer, scaler, epoch: int, history: 
 
 
 def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 256,
-             device: torch.device | None = None) -> tuple[float, float, np.ndarray]:
-    """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``."""
+             device: torch.device | None = None, precision: str = "auto",
+             ) -> tuple[float, float, np.ndarray]:
+    """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``,
+    computed in ``precision`` (:func:`glioma_lib.training.precision.resolve_precision`)."""
     device = device or pick_device()
     model.to(device).eval()
     probs, losses = [], []
@@ -101,7 +93,7 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
         for start in range(0, len(images), batch_size):
             x = as_batch(images[start:start + batch_size])
             y = torch.from_numpy(np.asarray(labels[start:start + batch_size])).long().to(device)
-            with autocast(device):
+            with autocast(device, precision):
                 logits = model(to_input(x, device)).float()
             losses.append(F.cross_entropy(logits, y, reduction="sum").item())
             probs.append(logits.softmax(1)[:, 1].cpu().numpy())
@@ -110,9 +102,11 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
     return sum(losses) / n, float(((p >= 0.5) == np.asarray(labels)).mean()), p
 
 
-def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256,
+            precision: str = "auto") -> np.ndarray:
     """HGG probability per image."""
-    return evaluate(model, images, np.zeros(len(images), int), batch_size)[2]
+    return evaluate(model, images, np.zeros(len(images), int), batch_size,
+                    precision=precision)[2]
 
 
 def _resumable(last: Path, device: torch.device, run_key: str | None) -> dict | None:
@@ -147,7 +141,7 @@ def train_model(
     device = pick_device()
     model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(param_groups(model, cfg.lr_backbone, cfg.lr_head))
-    scaler = torch.amp.GradScaler(enabled=device.type == "cuda")
+    scaler = grad_scaler(device, cfg.precision)
     history: list[dict] = []
     best = float("inf")
     first_epoch = 0
@@ -180,7 +174,7 @@ def train_model(
             if cfg.online_aug:
                 x = augment_batch(x, transform)
             y = torch.from_numpy(np.asarray(train_labels[idx])).long().to(device)
-            with autocast(device):
+            with autocast(device, cfg.precision):
                 logits = model(to_input(x, device))
                 loss = F.cross_entropy(logits.float(), y)
             optimizer.zero_grad(set_to_none=True)
@@ -189,7 +183,8 @@ def train_model(
             scaler.update()
             total_loss += loss.item() * len(idx)
             correct += int((logits.argmax(1) == y).sum())
-        val_loss, val_acc, _ = evaluate(model, val_images, val_labels, device=device)
+        val_loss, val_acc, _ = evaluate(model, val_images, val_labels, device=device,
+                                        precision=cfg.precision)
         history.append({"epoch": epoch + 1, "train_loss": total_loss / n, "train_acc": correct / n,
                         "val_loss": val_loss, "val_acc": val_acc,
                         "seconds": time.perf_counter() - start})

@@ -44,3 +44,28 @@ def test_targets_file_is_read_and_bounds_are_checked():
 
     assert meets({"at_most": 5}, 4) and not meets({"at_most": 5}, 6)
     assert meets({"at_least": 0.9}, 1.0) and meets({}, 3) is None
+
+
+def test_precision_and_option_tables_read_their_files(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import equivalence_table, options_table, throughput_table
+
+    assert "not measured" in throughput_table(tmp_path / "none.json").iloc[0, 0]
+    (tmp_path / "t.json").write_text(json.dumps({"rows": [
+        {"backbone": "googlenet", "size": 96, "train_fp32_img_per_s": 90.0,
+         "train_bf16_img_per_s": 180.0, "train_bf16_over_fp32": 2.0,
+         "infer_fp32_img_per_s": 300.0, "infer_bf16_img_per_s": 450.0,
+         "infer_bf16_over_fp32": 1.5}]}))
+    assert throughput_table(tmp_path / "t.json").loc[("googlenet", 96), "train bf16 / fp32"] == 2
+    summary = {"fp32_mean": 0.9, "fp32_min": 0.85, "fp32_max": 0.95, "bf16_mean": 0.97,
+               "bf16_min": 0.96, "bf16_max": 0.98, "bf16_mean_within_fp32_spread": False}
+    (tmp_path / "e.json").write_text(json.dumps({"summary": {"val_auc": summary}}))
+    assert equivalence_table(tmp_path / "e.json").loc["val auc", "bf16 within fp32's range"] == "no"
+    rows = [{"image size (px)": s, "epochs": 5, "offline 6×": False, "book (min)": m,
+             "fits": m <= 45, "how": "projected"} for s, m in ((96, 30.0), (128, 40.0),
+                                                              (224, 90.0))]
+    (tmp_path / "o.json").write_text(json.dumps({"rows": rows, "closest_to_paper": rows[1]}))
+    table = options_table(tmp_path / "o.json")
+    assert table["closest to the paper"].tolist() == ["", "◀", ""]
+    assert table["fits"].tolist() == ["yes", "yes", "no"]

@@ -13,6 +13,7 @@ from glioma_lib.config import get_profile
 from glioma_lib.data.stages import prepare_data
 from glioma_lib.models import load_model
 from glioma_lib.training.experiment import run_protocol
+from glioma_lib.training.precision import precision_name
 
 
 def _cohort(root, seed: int, n: int = 14):
@@ -31,7 +32,8 @@ def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
     assert "p_fusion" in run.predictions and len(run.runs["fusion"].history) == 2
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["training"]["epochs"] == 2 and manifest["weights"] == "random"
-    assert manifest["precision"] == "fp32" and manifest["slices"] == unit_data.slices.fingerprint
+    assert manifest["precision"] == precision_name("cpu")
+    assert manifest["slices"] == unit_data.slices.fingerprint
     assert json.loads((folder / "model.json").read_text())["sequence"] == "fusion"
     loaded = load_model(folder)
     assert loaded.name == "mobilenet_v2" and loaded.card["protocol"] == "patient"

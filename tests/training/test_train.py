@@ -111,13 +111,6 @@ def test_evaluate_puts_model_and_inputs_on_one_device(monkeypatch):
     assert seen == [(torch.device("meta"), torch.device("meta"))]
 
 
-def test_precision_is_named_per_device():
-    from glioma_lib.training.train import precision_name
-
-    assert precision_name(torch.device("cpu")) == "fp32"
-    assert "autocast" in precision_name(torch.device("cuda"))
-
-
 def test_a_fusion_network_trains_on_three_channel_input(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (16, 3, 32, 32), dtype=np.uint8)

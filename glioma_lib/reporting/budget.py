@@ -1,0 +1,131 @@
+"""What each default-profile option would cost: the book's time on this machine, projected
+from one measured cold build and measured training rates (``bench/bench_options.py``).
+
+The projection keeps everything that is not training as measured (cohort, slices, Table 1,
+predictions, Jupyter Book) and rescales each trained model's measured seconds by the images
+it would see (epochs, offline 6×) and the measured bf16 training rate of its backbone at the
+option's image size (``bench/results/precision_throughput.json``; sizes between measured
+ones are interpolated on a log-log scale of rate against pixels). The lighter comparison
+runs (``extra_epochs``, online augmentation only) change only with the image size.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OFFLINE_FACTOR = 6  # the paper's offline expansion: each slice and 5 transformed copies
+
+
+def training_runs(models_root: str | Path) -> pd.DataFrame:
+    """One row per trained model under ``results/<profile>/models/``: tag, sequence,
+    backbone, image size, light recipe or not, epochs, offline 6× or not, training seconds.
+
+    Args:
+        models_root: the profile's ``models`` folder after a build.
+
+    Example:
+        >>> training_runs("results/default/models")[["tag", "train_seconds"]]
+    """
+    rows = []
+    for card_path in sorted(Path(models_root).glob("*/*/model.json")):
+        card = json.loads(card_path.read_text())
+        manifest = json.loads((card_path.parent / "manifest.json").read_text())
+        if "train_seconds" not in card:
+            raise ValueError(f"{card_path}: no train_seconds (made before version 0.3); "
+                             f"rebuild the book to measure it")
+        rows.append({"tag": card_path.parent.parent.name, "sequence": card["sequence"],
+                     "backbone": card["backbone"], "image_size": card["image_size"],
+                     "light": bool(card["light"]), "epochs": card["epochs"],
+                     "offline_aug": bool(manifest["training"]["offline_aug"]),
+                     "train_seconds": float(card["train_seconds"])})
+    return pd.DataFrame(rows)
+
+
+def training_rate(throughput: dict, backbone: str, size: int) -> float:
+    """bf16 training images/s of ``backbone`` at ``size`` px from the throughput bench
+    (log-log interpolation between measured sizes, extrapolation beyond them).
+
+    Args:
+        throughput: ``precision_throughput.json`` as a dict.
+        backbone: a registry name.
+        size: image side in pixels.
+
+    Example:
+        >>> training_rate(json.load(open("bench/results/precision_throughput.json")),
+        ...               "googlenet", 160)
+    """
+    rows = sorted((r["size"], r["train_bf16_img_per_s"]) for r in throughput["rows"]
+                  if r["backbone"] == backbone)
+    if not rows:
+        raise KeyError(f"no throughput measured for {backbone}")
+    sizes, rates = np.array(rows, dtype=float).T
+    if len(sizes) == 1:
+        return float(rates[0] * (sizes[0] / size) ** 2)
+    x, y = np.log(sizes**2), np.log(rates)
+    i = int(np.clip(np.searchsorted(x, np.log(size**2)) - 1, 0, len(x) - 2))
+    slope = (y[i + 1] - y[i]) / (x[i + 1] - x[i])
+    return float(np.exp(y[i] + slope * (np.log(size**2) - x[i])))
+
+
+def project_book_seconds(runs: pd.DataFrame, book_s: float, throughput: dict, image_size: int,
+                         epochs: int, offline_aug: bool) -> float:
+    """The measured book's seconds with its models retrained under another option.
+
+    Args:
+        runs: :func:`training_runs` of the measured build.
+        book_s: that build's measured seconds (cohort included when it was cold).
+        throughput: ``precision_throughput.json``.
+        image_size, epochs, offline_aug: the option.
+
+    Example:
+        >>> project_book_seconds(runs, 2400, throughput, 160, 5, False)
+    """
+    total = book_s - runs["train_seconds"].sum()
+    for run in runs.itertuples():
+        images = 1.0
+        if not run.light:
+            images = (epochs / run.epochs) * ((OFFLINE_FACTOR if offline_aug else 1)
+                                              / (OFFLINE_FACTOR if run.offline_aug else 1))
+        speed = (training_rate(throughput, run.backbone, run.image_size)
+                 / training_rate(throughput, run.backbone, image_size))
+        total += run.train_seconds * images * speed
+    return float(total)
+
+
+def option_table(runs: pd.DataFrame, book_s: float, throughput: dict,
+                 options: list[tuple[int, int, bool]], budget_s: float) -> pd.DataFrame:
+    """Projected book time of each (image size, epochs, offline 6×) option and whether it
+    fits ``budget_s``; the measured build's own option is marked.
+
+    Example:
+        >>> option_table(runs, 2400, throughput, [(96, 5, False), (224, 5, False)], 2700)
+    """
+    measured = (int(runs.loc[~runs["light"], "image_size"].iloc[0]),
+                int(runs.loc[~runs["light"], "epochs"].iloc[0]),
+                bool(runs.loc[~runs["light"], "offline_aug"].iloc[0]))
+    rows = []
+    for size, epochs, offline in options:
+        seconds = project_book_seconds(runs, book_s, throughput, size, epochs, offline)
+        rows.append({"image size (px)": size, "epochs": epochs, "offline 6×": offline,
+                     "book (min)": seconds / 60, "fits": seconds <= budget_s,
+                     "how": "measured" if (size, epochs, offline) == measured else "projected"})
+    return pd.DataFrame(rows)
+
+
+def closest_to_paper(table: pd.DataFrame) -> pd.Series:
+    """The fitting option closest to the paper's protocol (224 px, offline 6×, 100 epochs):
+    the largest image first (what the ImageNet features were made for), then the offline
+    expansion, then the most epochs.
+
+    Example:
+        >>> closest_to_paper(option_table(...))["image size (px)"]
+    """
+    fits = table[table["fits"]]
+    if fits.empty:
+        raise ValueError("no option fits the budget")
+    key = fits["image size (px)"] * 1000 + fits["offline 6×"] * 100 + fits["epochs"]
+    return fits.loc[key.idxmax()]

@@ -1,0 +1,88 @@
+"""Tests of glioma_lib.reporting.budget: book time projected per default-profile option."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from glioma_lib.reporting.budget import (
+    closest_to_paper,
+    option_table,
+    project_book_seconds,
+    training_rate,
+    training_runs,
+)
+
+THROUGHPUT = {"rows": [
+    {"backbone": "googlenet", "size": 96, "train_bf16_img_per_s": 160.0},
+    {"backbone": "googlenet", "size": 128, "train_bf16_img_per_s": 90.0},
+    {"backbone": "googlenet", "size": 224, "train_bf16_img_per_s": 30.0},
+    {"backbone": "vgg16", "size": 96, "train_bf16_img_per_s": 40.0},
+]}
+
+
+def _model(root, tag, seq, backbone, size, light, epochs, offline, seconds):
+    folder = root / tag / seq
+    folder.mkdir(parents=True)
+    (folder / "model.json").write_text(json.dumps(
+        {"sequence": seq, "backbone": backbone, "image_size": size, "light": light,
+         "epochs": epochs, "train_seconds": seconds}))
+    (folder / "manifest.json").write_text(json.dumps({"training": {"offline_aug": offline}}))
+
+
+def test_training_runs_reads_every_card(tmp_path):
+    _model(tmp_path, "slice", "flair", "googlenet", 96, False, 5, False, 100.0)
+    _model(tmp_path, "backbone-vgg16", "flair", "vgg16", 96, True, 3, False, 50.0)
+    runs = training_runs(tmp_path)
+    assert sorted(runs["tag"]) == ["backbone-vgg16", "slice"]
+    assert runs["train_seconds"].sum() == 150.0 and runs["light"].sum() == 1
+
+
+def test_a_card_without_seconds_is_named(tmp_path):
+    _model(tmp_path, "slice", "t1", "googlenet", 96, False, 5, False, 1.0)
+    card = tmp_path / "slice" / "t1" / "model.json"
+    card.write_text(json.dumps({"sequence": "t1"}))
+    with pytest.raises(ValueError, match="model.json: no train_seconds"):
+        training_runs(tmp_path)
+
+
+def test_rates_interpolate_between_measured_sizes():
+    assert training_rate(THROUGHPUT, "googlenet", 128) == pytest.approx(90.0)
+    mid = training_rate(THROUGHPUT, "googlenet", 160)
+    assert 30.0 < mid < 90.0
+    # one measured size: rate falls with the pixel count
+    assert training_rate(THROUGHPUT, "vgg16", 192) == pytest.approx(10.0)
+    with pytest.raises(KeyError):
+        training_rate(THROUGHPUT, "xception", 96)
+
+
+def test_projection_scales_training_only():
+    runs = pd.DataFrame([
+        {"backbone": "googlenet", "image_size": 96, "light": False, "epochs": 5,
+         "offline_aug": False, "train_seconds": 100.0},
+        {"backbone": "googlenet", "image_size": 96, "light": True, "epochs": 3,
+         "offline_aug": False, "train_seconds": 60.0}])
+    assert project_book_seconds(runs, 1000, THROUGHPUT, 96, 5, False) == pytest.approx(1000)
+    # 10 epochs: the main run doubles, the light run stays
+    assert project_book_seconds(runs, 1000, THROUGHPUT, 96, 10, False) == pytest.approx(1100)
+    # offline 6× at 1 epoch: 6/5 of the images
+    assert project_book_seconds(runs, 1000, THROUGHPUT, 96, 1, True) == pytest.approx(1020)
+    # 128 px: both runs slower by 160/90
+    assert project_book_seconds(runs, 1000, THROUGHPUT, 128, 5, False) == pytest.approx(
+        840 + 160 * 160 / 90)
+
+
+def test_closest_to_paper_prefers_size_then_offline_then_epochs():
+    runs = pd.DataFrame([{"backbone": "googlenet", "image_size": 96, "light": False,
+                          "epochs": 5, "offline_aug": False, "train_seconds": 500.0}])
+    options = [(96, 5, False), (96, 1, True), (128, 5, False), (128, 1, True),
+               (224, 5, False)]
+    table = option_table(runs, 1000, THROUGHPUT, options, budget_s=1600)
+    assert table.loc[0, "how"] == "measured" and (table["how"] == "projected").sum() == 4
+    assert not table.loc[4, "fits"]  # 224 px: 500 s × 160/30 of training
+    chosen = closest_to_paper(table)
+    assert (chosen["image size (px)"], chosen["offline 6×"]) == (128, True)
+    with pytest.raises(ValueError, match="no option fits"):
+        closest_to_paper(option_table(runs, 1000, THROUGHPUT, options, budget_s=100))

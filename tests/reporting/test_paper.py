@@ -1,0 +1,24 @@
+"""Tests of glioma_lib.reporting.paper."""
+
+from __future__ import annotations
+
+from glioma_lib.config import get_profile
+from glioma_lib.reporting.paper import TABLE2, recipe_differences
+
+
+def test_table2_vote_row_is_the_papers():
+    assert TABLE2.loc["vote", "accuracy"] == 0.99
+
+
+def test_recipe_differences_say_what_differs_and_why():
+    default = recipe_differences(get_profile("default"), "random initialisation (no file)",
+                                 "bf16 autocast")
+    assert default.loc["initial weights", "same"] == "no"
+    assert "no ImageNet" in default.loc["initial weights", "why it differs"]
+    assert default.loc["arithmetic", "same"] == "—"  # the paper does not say
+    assert "45-minute" in default.loc["epochs", "why it differs"]
+    paper = recipe_differences(get_profile("paper"), "ImageNet (googlenet-1378be20.pth)",
+                               "fp32")
+    for item in ("image size", "offline 6× expansion", "epochs", "batch size", "initial weights"):
+        assert paper.loc[item, "same"] == "yes", item
+        assert paper.loc[item, "why it differs"] == "—"
