@@ -3,10 +3,12 @@ min on 2 cores), per notebook and in total, with the synthetic cohort generation
 
 Runs ``make_book`` (or, with ``--log``, reads the log of a ``make book`` run already made) and
 writes ``bench/results/book_<profile>.json``. Stages already cached under ``results/`` are
-reused, so for a full figure start from an empty ``results/<profile>/``; ``--fresh-cohort``
-also regenerates the cohort in a temporary folder and times it.
+reused; ``--cold`` first removes ``results/<profile>/`` and the profile's synthetic cohort,
+regenerates the cohort where the book reads it (timed apart) and then builds the book on it,
+so ``total_with_cohort_s`` is what ``make book`` costs on a clean clone (less the install).
+``--fresh-cohort`` only times generating the cohort in a temporary folder.
 
-    python bench/bench_book.py --profile default --fresh-cohort
+    /usr/bin/time -v python bench/bench_book.py --profile default --cold
     /usr/bin/time -v make book > book.log 2>&1; python bench/bench_book.py --log book.log
 
 A log written under GNU ``time -v`` also gives the peak memory of the run's largest process.
@@ -52,10 +54,28 @@ def main() -> None:
     ap.add_argument("--log", default=None, help="a make book log to read instead of building")
     ap.add_argument("--fresh-cohort", action="store_true",
                     help="also time generating the profile's synthetic cohort from scratch")
+    ap.add_argument("--cold", action="store_true",
+                    help="remove the profile's results and cohort, time the cohort, build")
     args = ap.parse_args()
     profile = get_profile(args.profile)
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name}
-    if args.fresh_cohort:
+    from glioma_lib.training.precision import precision_name
+    from glioma_lib.training.train import pick_device
+
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name,
+              "image_size": profile.image_size, "epochs": profile.epochs,
+              "offline_aug": profile.offline_aug,
+              "precision": precision_name(pick_device(), profile.precision)}
+    if args.cold:
+        from glioma_lib.config import stage_dir
+        from glioma_lib.data.stages import ensure_cohort, synthetic_root
+
+        shutil.rmtree(stage_dir(profile, "x").parent, ignore_errors=True)
+        shutil.rmtree(synthetic_root(profile), ignore_errors=True)
+        start = time.perf_counter()
+        ensure_cohort(profile, progress=False)
+        result["cohort_s"] = time.perf_counter() - start
+        result["cold"] = True
+    elif args.fresh_cohort:
         from glioma_lib.data.synth import make_cohort
 
         tmp = Path(tempfile.mkdtemp(prefix="bench_book_"))

@@ -8,12 +8,13 @@ predict → vote → metrics → book:
 * :mod:`glioma_lib.models` — ``registry`` (backbones, the 1024-512-2 head, weights, input
   normalisation), ``measure`` (Table 1);
 * :mod:`glioma_lib.training` — ``augment``, ``train`` (loop, checkpoints, resume),
+  ``precision`` (fp32 / bf16 / fp16 autocast per device),
   ``experiment`` (one protocol = one model per sequence, cached), ``compare`` (backbones
   head to head);
 * :mod:`glioma_lib.evaluation` — ``metrics``, ``vote``, ``uncertainty`` (patient bootstrap),
   ``calibration``, ``explain`` (Grad-CAM), ``window`` (automatic window), ``tables``;
 * :mod:`glioma_lib.reporting` — ``paper`` (the paper's numbers), ``plots``, ``captions``,
-  ``bench``;
+  ``bench``, ``budget`` (book time per profile option), ``chapter``;
 * ``config`` (profiles), ``store`` (atomic writes, manifests), ``pipeline`` (papermill +
   Jupyter Book), ``cli`` and ``predict`` (grade one patient).
 
@@ -30,7 +31,7 @@ import importlib.abc
 import importlib.util
 import sys
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 #: Public name → the module that defines it.
 _PUBLIC = {
@@ -50,6 +51,7 @@ _PUBLIC = {
     "run_protocol": "training.experiment", "ProtocolRun": "training.experiment",
     "train_model": "training.train", "TrainConfig": "training.train",
     "head_to_head": "training.compare",
+    "precision_name": "training.precision", "resolve_precision": "training.precision",
     # evaluation
     "majority": "evaluation.vote", "soft": "evaluation.vote", "fraction": "evaluation.vote",
     "patient_rule": "evaluation.vote", "patient_level": "evaluation.vote",

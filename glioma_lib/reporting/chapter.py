@@ -21,6 +21,14 @@ class Chapter:
     def source(self) -> str:
         return self.data.source if self.data is not None else "none"
 
+    @property
+    def precision(self) -> str:
+        """The arithmetic this chapter's models train and infer in on this machine."""
+        from ..training.precision import precision_name
+        from ..training.train import pick_device
+
+        return precision_name(pick_device(), self.profile.precision)
+
     def caption(self, weights: str | None = None) -> str:
         """The provenance line of this chapter's tables and figures."""
         return caption(self.profile, self.source, weights)

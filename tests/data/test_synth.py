@@ -114,3 +114,63 @@ def test_interrupted_generation_resumes_per_patient(tmp_path, monkeypatch):
     assert moved.stat().st_mtime_ns == stamp  # the finished patient was not generated again
     assert len(index_cohort(root)) == 2 and not list(root.glob("*/*/.done"))
     assert (root / "synthetic_truth.csv").read_text().count("BraTS19_SYN") == 2
+
+
+def test_one_pass_warp_matches_scipys_trilinear_sampling():
+    from scipy import ndimage
+
+    from glioma_lib.data.synth import _warp
+
+    rng = np.random.default_rng(0)
+    maps = {k: rng.random((20, 24, 18), dtype=np.float32) for k in ("a", "b")}
+    coords = np.stack([rng.uniform(0, s - 1, (5, 6, 7)) for s in (20, 24, 18)]).astype(
+        np.float32)
+    ours = _warp(maps, coords)
+    for k, volume in maps.items():
+        ref = ndimage.map_coordinates(volume, coords, order=1, mode="constant")
+        assert ours[k].shape == (5, 6, 7)
+        np.testing.assert_allclose(ours[k], ref, atol=1e-5)
+    flat = _warp(maps, coords.reshape(3, -1))["a"]  # any coordinate layout
+    np.testing.assert_allclose(flat, ours["a"].ravel(), atol=1e-6)
+
+
+def test_smooth_noise_crop_is_the_same_block_of_the_same_field():
+    from scipy import ndimage
+
+    from glioma_lib.data.synth import _smooth_noise
+
+    shape, grid = (30, 40, 25), (5, 6, 4)
+    full = _smooth_noise(np.random.default_rng(3), grid, shape)
+    coarse = np.random.default_rng(3).standard_normal(grid).astype(np.float32)
+    zoomed = ndimage.zoom(coarse, [s / g for s, g in zip(shape, grid, strict=True)], order=1,
+                          grid_mode=True, mode="nearest")  # what version 2 computed
+    np.testing.assert_allclose(full, zoomed, atol=1e-5)
+    crop = (slice(3, 9), slice(10, 31), slice(0, 25))
+    part = _smooth_noise(np.random.default_rng(3), grid, shape, crop)
+    np.testing.assert_allclose(part, full[crop], atol=1e-6)
+
+
+def test_bounding_box_grows_by_the_margin_and_stays_in_bounds():
+    from glioma_lib.data.synth import _bounding_box
+
+    inside = np.zeros((10, 10, 10), bool)
+    inside[1, 4:6, 8] = True
+    assert _bounding_box(inside, 2) == (slice(0, 4), slice(2, 8), slice(6, 10))
+    assert _bounding_box(np.zeros((3, 3, 3), bool), 1) == (slice(0, 0),) * 3
+
+
+def test_isal_gzip_files_read_back_exactly(tmp_path):
+    import gzip
+
+    import nibabel as nib
+
+    from glioma_lib.data.synth import nifti, save_nifti_gz
+
+    data = np.asfortranarray(np.random.default_rng(0).integers(0, 3000, (12, 10, 8),
+                                                               dtype=np.int16))
+    path = save_nifti_gz(nifti(data), tmp_path / "x_flair.nii.gz")
+    assert gzip.decompress(path.read_bytes())[344:348] == b"n+1\x00"  # a standard gzip NIfTI
+    img = nib.load(path)
+    np.testing.assert_array_equal(np.asanyarray(img.dataobj), data)
+    assert int(img.header["qform_code"]) == 2 and img.get_data_dtype() == np.int16
+    assert path.read_bytes() == save_nifti_gz(nifti(data), tmp_path / "y.nii.gz").read_bytes()
