@@ -96,6 +96,13 @@ def main() -> None:
         make_book(profile.name, log=lambda msg: (lines.append(msg), print(msg)))
         result["source"] = "bench/bench_book.py run"
     result.update(parse(lines))
+    if not args.log:  # the largest finished child process: a notebook's kernel
+        import resource
+
+        result.setdefault("peak_rss_MiB",
+                          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    result["malloc_env"] = {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
+                                                           "MALLOC_TRIM_THRESHOLD_")}
     if "cohort_s" in result:
         result["total_with_cohort_s"] = result["book_s"] + result["cohort_s"]
     result["budget_s"] = {"smoke": 600, "default": 2700}.get(profile.name)
