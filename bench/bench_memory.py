@@ -60,6 +60,7 @@ def main() -> None:
         "profile": profile.name, "sequence": args.sequence, "epochs": args.epochs,
         "image_size": profile.image_size, "batch_size": profile.batch_size,
         "train_images_per_epoch": n_train, "weights": run.weights_note,
+        "precision": run.runs[args.sequence].model.card["precision"],
         "peak_rss_data_loaded_MiB": before, "peak_rss_MiB": _peak_mib(),
         "train_and_test_s": seconds,
         "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",

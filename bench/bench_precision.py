@@ -192,6 +192,8 @@ def equivalence(args) -> dict:
             "epochs": base.epochs, "offline_aug": base.offline_aug, "sequence": "flair",
             "protocol": "patient", "seeds": list(args.seeds), "runs": runs,
             "summary": summary,
+            "bf16_within_fp32_spread": all(summary[m]["bf16_mean_within_fp32_spread"]
+                                           for m in ("val_loss", "val_auc", "val_accuracy")),
             "train_speedup": summary["train_seconds"]["fp32_mean"]
             / summary["train_seconds"]["bf16_mean"]}
 

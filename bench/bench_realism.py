@@ -1,0 +1,90 @@
+"""Benchmark: the synthetic cohort against real BraTS patients, in numbers (issue 15).
+
+Computes :func:`glioma_lib.data.realism.patient_stats` on the real sample
+(``../shared/brats-sample``: 4 patients; skipped with a note where absent) and on a freshly
+generated synthetic cohort of the current generator (``--synthetic`` patients, half of each
+grade), and writes ``bench/results/realism.json`` (per patient, the per-source-and-grade
+medians, provenance) and ``bench/results/realism_montage.png`` (real and synthetic patients
+at their largest-tumour slice).
+
+    python bench/bench_realism.py --synthetic 24
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from glioma_lib.config import project_root
+from glioma_lib.data.brats import index_cohort, load_patient
+from glioma_lib.data.realism import compare, patient_stats
+from glioma_lib.data.synth import GENERATOR_VERSION, SynthConfig, make_cohort
+
+OUT = Path(__file__).parent / "results"
+SAMPLE = project_root().parent / "shared" / "brats-sample"
+
+
+def describe(cohort: pd.DataFrame, source: str) -> list[dict]:
+    """One row of statistics per patient of an indexed cohort."""
+    rows = []
+    for _, row in cohort.iterrows():
+        volumes = load_patient(row, ("t1", "t2", "flair"))
+        rows.append({"source": source, "grade": row["grade"], "patient_id": row["patient_id"],
+                     **patient_stats(volumes)})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--synthetic", type=int, default=24)
+    ap.add_argument("--seed", type=int, default=2022)
+    args = ap.parse_args()
+    rows, provenance = [], {"generator_version": GENERATOR_VERSION, "seed": args.seed,
+                            "synthetic_patients": args.synthetic}
+    real = None
+    if SAMPLE.exists():
+        real = index_cohort(SAMPLE)
+        rows += describe(real, "real")
+        provenance["real"] = f"{SAMPLE.name}: {len(real)} BraTS training patients (../shared)"
+    else:
+        provenance["real"] = f"absent ({SAMPLE} not found): synthetic statistics only"
+    tmp = Path(tempfile.mkdtemp(prefix="bench_realism_"))
+    try:
+        n_lgg = args.synthetic // 2
+        make_cohort(tmp / "cohort", n_lgg, args.synthetic - n_lgg, seed=args.seed,
+                    cfg=SynthConfig(), progress=False)
+        synthetic = index_cohort(tmp / "cohort")
+        rows += describe(synthetic, "synthetic")
+        table = pd.DataFrame(rows)
+        summary = compare(table)
+        from glioma_lib.reporting.plots import patient_montage
+
+        picks = []
+        for source in (real, synthetic):
+            if source is not None:
+                for grade in ("HGG", "LGG"):
+                    picks += source[source["grade"] == grade]["patient_id"].head(2).tolist()
+        both = pd.concat([c for c in (real, synthetic) if c is not None], ignore_index=True)
+        fig = patient_montage(both, picks, caption="real (../shared/brats-sample) and "
+                              f"synthetic (generator v{GENERATOR_VERSION}) patients")
+        OUT.mkdir(parents=True, exist_ok=True)
+        fig.savefig(OUT / "realism_montage.png", dpi=70)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "provenance": provenance,
+              "summary": json.loads(summary.to_json(orient="index")),
+              "patients": json.loads(table.to_json(orient="records"))}
+    (OUT / "realism.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(summary.to_string())
+
+
+if __name__ == "__main__":
+    main()

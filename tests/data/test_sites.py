@@ -1,0 +1,58 @@
+"""Tests of glioma_lib.data.sites: the contributing site from BraTS ids of every release."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import SAMPLE
+
+from glioma_lib.data.sites import BRATS19_SITE_GRADES, site_in_id, site_of, sites
+
+MAPPING_2020 = pd.DataFrame({
+    "Grade": ["HGG", "LGG"],
+    "BraTS_2017_subject_ID": ["Brats17_TCIA_425_1", "NA"],
+    "BraTS_2018_subject_ID": ["Brats18_TCIA01_425_1", "NA"],
+    "BraTS_2019_subject_ID": ["BraTS19_TCIA01_425_1", "BraTS19_TMC_30014_1"],
+    "BraTS_2020_subject_ID": ["BraTS20_Training_001", "BraTS20_Training_002"],
+})
+
+
+@pytest.mark.parametrize("patient_id, site", [
+    ("Brats17_2013_0_1", "2013"),           # 2017
+    ("Brats17_CBICA_AAB_1", "CBICA"),
+    ("Brats17_TCIA_425_1", "TCIA"),         # 2017 did not split TCIA by institution
+    ("Brats18_TCIA10_628_1", "TCIA10"),     # 2018
+    ("Brats18_TMC_06290_1", "TMC"),
+    ("BraTS19_TCIA01_425_1", "TCIA01"),     # 2019
+    ("BraTS19_2013_20_1", "2013"),
+    ("BraTS20_Training_001", None),         # 2020: no site in the id
+    ("patient7", None),
+])
+def test_site_in_id_for_every_naming_scheme(patient_id, site):
+    assert site_in_id(patient_id) == site
+
+
+def test_the_mapping_resolves_2020_and_2017_ids():
+    assert site_of("BraTS20_Training_001", MAPPING_2020) == "TCIA01"
+    assert site_of("BraTS20_Training_002", MAPPING_2020) == "TMC"
+    assert site_of("Brats17_TCIA_425_1", MAPPING_2020) == "TCIA01"
+    assert site_of("BraTS20_Training_003", MAPPING_2020) is None  # not in the mapping
+    assert sites(["BraTS20_Training_003", "Brats18_TMC_1_1"]).tolist() == ["unknown", "TMC"]
+
+
+def test_site_counts_are_the_real_mappings():
+    path = SAMPLE / "brats2019_name_mapping.csv"
+    if not path.exists():
+        pytest.skip(f"{path} absent: the real BraTS 2019 name mapping lives in ../shared")
+    mapping = pd.read_csv(path)
+    found = pd.crosstab(sites(mapping["BraTS_2019_subject_ID"]).to_numpy(), mapping["Grade"])
+    for site, (hgg, lgg) in BRATS19_SITE_GRADES.items():
+        assert (found.loc[site].get("HGG", 0), found.loc[site].get("LGG", 0)) == (hgg, lgg)
+    assert sum(h for h, _ in BRATS19_SITE_GRADES.values()) == 259
+    assert sum(v for _, v in BRATS19_SITE_GRADES.values()) == 76
+    # every 2017 and 2018 id of the mapping resolves to its 2019 site
+    for column in ("BraTS_2017_subject_ID", "BraTS_2018_subject_ID"):
+        ids = mapping[column].dropna()
+        ids = ids[ids != "NA"]
+        resolved = sites(ids, mapping)
+        assert (resolved != "unknown").all() and not resolved.eq("TCIA").any()
