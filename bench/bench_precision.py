@@ -15,7 +15,7 @@ Three parts, each writing its own JSON under ``bench/results/``:
 
     python bench/bench_precision.py throughput
     python bench/bench_precision.py compile
-    python bench/bench_precision.py equivalence --seeds 0 1 2
+    python bench/bench_precision.py equivalence --seeds 2022 1 2
 """
 
 from __future__ import annotations
@@ -161,15 +161,21 @@ def equivalence(args) -> dict:
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.training.experiment import run_protocol
 
+    from glioma_lib.training.precision import precision_name
+
     base = get_profile("default")
     data = prepare_data(base, None, progress=False)
     runs = []
     for seed in args.seeds:
         for choice in ("fp32", "bf16"):
             profile = replace(base, seed=seed, precision=choice)
+            # the book's own patient-protocol FLAIR model is one of the runs (same manifest:
+            # reused from its cache, with its measured history) where seed and arithmetic match
+            same = seed == base.seed and precision_name(CPU, choice) == precision_name(
+                CPU, base.precision)
             start = time.perf_counter()
             run = run_protocol(data, "patient", profile=profile, sequences=("flair",),
-                               tag=f"bench-precision-{choice}-seed{seed}")
+                               tag="patient" if same else f"bench-precision-{choice}-seed{seed}")
             history = run.runs["flair"].history
             val = run.val_predictions
             runs.append({"precision": choice, "seed": seed,
@@ -207,7 +213,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--min-steps", type=int, default=2)
     ap.add_argument("--min-seconds", type=float, default=2.0)
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[2022, 1, 2])
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     result = {"throughput": throughput, "compile": compile_trial,
