@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from glioma_lib.models import create, param_groups
 from glioma_lib.models.registry import REGISTRY
-from glioma_lib.training.precision import autocast, cpu_has_bf16
+from glioma_lib.training.precision import autocast, cpu_has_bf16, precision_name
 from glioma_lib.training.train import to_input
 
 OUT = Path(__file__).parent / "results"
@@ -160,8 +160,6 @@ def equivalence(args) -> dict:
     from glioma_lib.config import get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.training.experiment import run_protocol
-
-    from glioma_lib.training.precision import precision_name
 
     base = get_profile("default")
     data = prepare_data(base, None, progress=False)
