@@ -314,3 +314,35 @@ def load_slices(folder: str | Path) -> SliceSet:
     skipped_csv = folder / "skipped.csv"
     skipped = pd.read_csv(skipped_csv).to_dict("records") if skipped_csv.exists() else []
     return SliceSet(folder, index, seqs, skipped, manifest)
+
+
+def blank_tumour(images: np.ndarray, masks: np.ndarray, dilate_px: int = 3) -> np.ndarray:
+    """The tumour-masked control's input: each slice with its tumour (mask > 0, grown by
+    ``dilate_px`` pixels in-plane) set to 0, the rest untouched (a copy).
+
+    A network that still grades these images well above chance reads something other than
+    the tumour: the site's acquisition signature, or the anatomy around the tumour.
+
+    Args:
+        images: ``(N, S, S)`` (or ``(N, C, S, S)``) uint8 slices.
+        masks: ``(N, S, S)`` tumour labels of the same slices (``SliceSet.array("mask")``).
+        dilate_px: in-plane growth of the mask, in pixels.
+
+    Example:
+        >>> blank_tumour(data.slices.inputs("flair"), data.slices.array("mask"))
+    """
+    from scipy import ndimage
+
+    masks = np.asarray(masks) > 0
+    if masks.shape[0] != images.shape[0] or masks.shape[-2:] != images.shape[-2:]:
+        raise ValueError(f"masks {masks.shape} do not match images {images.shape}")
+    if dilate_px > 0:
+        ring = np.zeros((1, 3, 3), bool)
+        ring[0] = ndimage.generate_binary_structure(2, 1)
+        masks = ndimage.binary_dilation(masks, ring, iterations=dilate_px)
+    out = np.array(images, copy=True)
+    if out.ndim == 4:
+        out[np.broadcast_to(masks[:, None], out.shape)] = 0
+    else:
+        out[masks] = 0
+    return out

@@ -154,3 +154,31 @@ def shuffle_grades_by_patient(index: pd.DataFrame, seed: int = 0) -> np.ndarray:
     shuffled = np.random.default_rng(seed).permutation(grades)
     label_of = dict(zip(patients["patient_id"], shuffled, strict=True))
     return index["patient_id"].map(label_of).to_numpy().astype(int)
+
+
+def fold_split(index: pd.DataFrame, folds: np.ndarray, fold: int,
+               val_fraction: float = 0.15, seed: int = 0) -> np.ndarray:
+    """Per-row ``"train"``/``"val"``/``"test"`` labels for one fold of a patient k-fold
+    (:func:`patient_kfold`): that fold's patients are the test set, and a grade-stratified
+    ``val_fraction`` of the other patients is validation (what the checkpoint is chosen on).
+
+    Args:
+        index: the slice index.
+        folds: :func:`patient_kfold` of ``index``.
+        fold: the fold tested.
+        val_fraction: share of the remaining patients held out for validation.
+        seed: the validation draw.
+
+    Example:
+        >>> fold_split(data.index, data.kfold(), 0)
+    """
+    folds = np.asarray(folds)
+    if fold not in set(folds.tolist()):
+        raise ValueError(f"fold {fold} not among the folds {sorted(set(folds.tolist()))}")
+    test = index["patient_id"].to_numpy()[folds == fold]
+    rest = _patients(index[folds != fold])
+    train, val = train_test_split(rest, test_size=val_fraction, stratify=rest["grade"],
+                                  random_state=seed)
+    which = {**dict.fromkeys(train["patient_id"], "train"),
+             **dict.fromkeys(val["patient_id"], "val"), **dict.fromkeys(test, "test")}
+    return index["patient_id"].map(which).to_numpy().astype(str)

@@ -208,3 +208,19 @@ def test_early_fusion_stacks_sequences_as_channels():
         early_fusion({"t1": arrays["t1"], "t2": arrays["t2"]})
     with pytest.raises(ValueError, match="equal shapes"):
         early_fusion({**arrays, "t2": np.zeros((4, 9, 9), np.uint8)})
+
+
+def test_blank_tumour_zeroes_exactly_the_grown_mask():
+    from glioma_lib.data.slices import blank_tumour
+
+    images = np.full((2, 9, 9), 200, np.uint8)
+    masks = np.zeros((2, 9, 9), np.uint8)
+    masks[0, 4, 4] = 2
+    out = blank_tumour(images, masks, dilate_px=1)
+    assert out[0].sum() == 200 * (81 - 5)  # the pixel and its 4 neighbours
+    assert out[0, 4, 4] == 0 and out[0, 3, 4] == 0 and out[0, 3, 3] == 200
+    assert (out[1] == 200).all() and (images == 200).all()  # input untouched
+    fused = blank_tumour(np.stack([images] * 3, axis=1), masks, dilate_px=0)
+    assert (fused[0, :, 4, 4] == 0).all() and fused.sum() == 200 * (2 * 81 * 3 - 3)
+    with pytest.raises(ValueError, match="do not match"):
+        blank_tumour(images, masks[:1])

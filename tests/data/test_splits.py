@@ -95,3 +95,24 @@ def test_shuffled_grades_stay_per_patient_and_keep_the_hgg_share():
     assert shuffled.sum() == truth.sum()
     assert (shuffled != truth).any()
     np.testing.assert_array_equal(shuffled, shuffle_grades_by_patient(index, seed=3))
+
+
+def test_fold_splits_test_every_patient_exactly_once_with_both_grades():
+    from glioma_lib.data.splits import fold_split
+
+    idx = paper_index(20, 40, 4)
+    folds = patient_kfold(idx, k=5, seed=1)
+    tested = []
+    for fold in range(5):
+        split = fold_split(idx, folds, fold, seed=1)
+        by_patient = pd.Series(split, index=idx["patient_id"]).groupby(level=0).unique()
+        assert all(len(s) == 1 for s in by_patient)  # a patient's slices stay together
+        test = idx.loc[split == "test"]
+        tested += sorted(set(test["patient_id"]))
+        # grade-stratified: each test fold holds about a fifth of each grade
+        counts = test.groupby("grade")["patient_id"].nunique()
+        assert counts["LGG"] == 4 and counts["HGG"] == 8
+        assert set(idx.loc[split == "val", "grade"]) == {"LGG", "HGG"}
+    assert sorted(tested) == sorted(set(idx["patient_id"]))  # each patient tested once
+    with pytest.raises(ValueError, match="fold 7"):
+        fold_split(idx, folds, 7)
