@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 #: Patients per site and grade in the BraTS 2019 training set, counted from its name
@@ -82,3 +83,51 @@ def sites(patient_ids, mapping: pd.DataFrame | None = None) -> pd.Series:
     ids = list(patient_ids)
     return pd.Series([site_of(str(i), mapping) or "unknown" for i in ids], index=ids,
                      name="site")
+
+
+def _largest_remainder(weights: dict[str, float], total: int) -> dict[str, int]:
+    """Integers proportional to ``weights`` summing to ``total`` (Hamilton's method)."""
+    norm = sum(weights.values())
+    if total == 0 or norm == 0:
+        return dict.fromkeys(weights, 0)
+    exact = {k: w * total / norm for k, w in weights.items()}
+    counts = {k: int(v) for k, v in exact.items()}
+    left = total - sum(counts.values())
+    for k in sorted(exact, key=lambda k: (counts[k] - exact[k], k))[:left]:
+        counts[k] += 1
+    return counts
+
+
+def assign_sites(n_lgg: int, n_hgg: int, seed: int = 0, confounded: bool = True,
+                 table: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+    """Sites for a cohort of ``n_lgg`` LGG and ``n_hgg`` HGG patients, as in BraTS 2019.
+
+    Confounded (the real situation): each grade is spread over the sites in the proportions
+    of :data:`BRATS19_SITE_GRADES` (largest-remainder rounding, so a 335-patient cohort gets
+    the real counts exactly). De-confounded (the control): every site keeps its size, but
+    its patients' grades are drawn at random, so the site tells nothing about the grade.
+    Returns one row per patient (``grade``, ``site``) in a seeded random order.
+
+    Args:
+        n_lgg, n_hgg: patients per grade.
+        seed: the order (and, de-confounded, the grade draw).
+        confounded: site × grade as in BraTS 2019, or independent.
+        table: site → (HGG, LGG) counts (default :data:`BRATS19_SITE_GRADES`).
+
+    Example:
+        >>> assign_sites(76, 259).groupby(["site", "grade"]).size()
+    """
+    table = table or BRATS19_SITE_GRADES
+    rng = np.random.default_rng([seed, 2019])
+    if confounded:
+        hgg = _largest_remainder({s: h for s, (h, _) in table.items()}, n_hgg)
+        lgg = _largest_remainder({s: v for s, (_, v) in table.items()}, n_lgg)
+        rows = [(g, s) for s in table for g, n in (("HGG", hgg[s]), ("LGG", lgg[s]))
+                for _ in range(n)]
+    else:
+        size = _largest_remainder({s: h + v for s, (h, v) in table.items()}, n_lgg + n_hgg)
+        site_list = [s for s in table for _ in range(size[s])]
+        grades = rng.permutation(["LGG"] * n_lgg + ["HGG"] * n_hgg)
+        rows = list(zip(grades.tolist(), site_list, strict=True))
+    order = rng.permutation(len(rows))
+    return pd.DataFrame([rows[i] for i in order], columns=["grade", "site"])

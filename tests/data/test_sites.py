@@ -56,3 +56,31 @@ def test_site_counts_are_the_real_mappings():
         ids = ids[ids != "NA"]
         resolved = sites(ids, mapping)
         assert (resolved != "unknown").all() and not resolved.eq("TCIA").any()
+
+
+def test_confounded_sites_have_the_real_counts_and_proportions():
+    from glioma_lib.data.sites import assign_sites
+
+    full = assign_sites(76, 259, seed=0)
+    counts = full.groupby(["site", "grade"]).size()
+    for site, (hgg, lgg) in BRATS19_SITE_GRADES.items():
+        assert counts.get((site, "HGG"), 0) == hgg and counts.get((site, "LGG"), 0) == lgg
+    small = assign_sites(20, 60, seed=0)  # scaled: each grade spread as in the real data
+    assert (small["grade"] == "LGG").sum() == 20 and len(small) == 80
+    lgg_sites = set(small.loc[small["grade"] == "LGG", "site"])
+    assert lgg_sites <= {"2013", "TCIA09", "TCIA10", "TCIA12", "TCIA13", "TMC"}
+    assert small.loc[small["grade"] == "LGG", "site"].value_counts().idxmax() == "TCIA10"
+    assert not small.equals(assign_sites(20, 60, seed=1))  # the order follows the seed
+
+
+def test_deconfounded_sites_keep_their_sizes_but_not_their_grades():
+    from glioma_lib.data.sites import assign_sites
+
+    table = assign_sites(76, 259, seed=3, confounded=False)
+    sizes = table["site"].value_counts()
+    for site, (hgg, lgg) in BRATS19_SITE_GRADES.items():
+        assert sizes[site] == hgg + lgg
+    assert (table["grade"] == "LGG").sum() == 76
+    # CBICA (all HGG in reality) now holds LGG patients too, about in the cohort's share
+    cbica_lgg = ((table["site"] == "CBICA") & (table["grade"] == "LGG")).sum()
+    assert 10 <= cbica_lgg <= 50
