@@ -70,10 +70,10 @@ PROFILES: dict[str, Profile] = {
         offline_aug=True, epochs=2, batch_size=16, kfold=3, extra_epochs=2, n_bootstrap=200,
     ),
     "default": Profile(
-        # 45 min on 2 cores from a clean clone, cohort included (bench/results/options.json):
-        # bf16 autocast pays for 128 px instead of 96; 5 epochs of online augmentation instead
-        # of 1 epoch over the 6× offline set (as many images, 5 points per curve).
-        name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=128,
+        # 45 min on 2 cores from a clean clone, cohort included (bench/results/options.json:
+        # 128 px does not fit even in bf16); 5 epochs of online augmentation instead of 1
+        # epoch over the 6× offline set (as many images, 5 points per curve).
+        name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
         offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=1200,
     ),
     "paper": Profile(
