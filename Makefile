@@ -44,7 +44,8 @@ test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
-# Run after `make book`: the data and memory benchmarks read the default cohort and slices.
+# Run after `make book`: the data and memory benchmarks read the default cohort and slices,
+# bench_options the model cards of that build (make it cold: bench_book.py --cold).
 bench: setup
 	$(PY) bench/bench_data.py --patients 40 --cohort results/cohorts/synthetic-76lgg-259hgg-seed2022
 	$(PY) bench/bench_train.py --size 128
@@ -53,6 +54,11 @@ bench: setup
 	$(PY) bench/bench_loader.py --size 128
 	$(PY) bench/bench_memory.py --profile default
 	$(PY) bench/bench_predict.py
+	$(PY) bench/bench_precision.py throughput
+	$(PY) bench/bench_precision.py compile
+	$(PY) bench/bench_precision.py equivalence
+	$(PY) bench/bench_options.py
+	$(PY) bench/bench_realism.py
 
 clean:
 	rm -rf _build results
