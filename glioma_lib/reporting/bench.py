@@ -184,3 +184,57 @@ def options_table(path) -> pd.DataFrame:
     frame["fits"] = frame["fits"].map({True: "yes", False: "no"})
     frame["offline 6×"] = frame["offline 6×"].map({True: "yes", False: "no"})
     return frame.set_index(keys)
+
+
+#: The realism statistics the book shows, in words (``bench/results/realism.json``).
+REALISM_ROWS = {
+    "tumour_cm3": "whole tumour (cm³)",
+    "fraction_1": "core (label 1) / whole tumour", "fraction_2": "oedema (label 2) / whole tumour",
+    "fraction_4": "enhancing (label 4) / whole tumour",
+    **{f"{s}_ratio_{k}": f"{n}: label {k} / white matter" for s, n in
+       (("t1", "T1"), ("t2", "T2"), ("flair", "FLAIR")) for k in (1, 2, 4)},
+    **{f"{s}_wm_cv": f"{n}: white-matter SD / mean" for s, n in
+       (("t1", "T1"), ("t2", "T2"), ("flair", "FLAIR"))},
+    "flair_glcm_contrast": "FLAIR tumour GLCM contrast",
+    "flair_glcm_homogeneity": "FLAIR tumour GLCM homogeneity",
+    "flair_skew": "FLAIR brain histogram skewness",
+    "t1_p99_over_p50": "T1 brain 99th / 50th percentile",
+}
+
+
+def realism_table(path) -> pd.DataFrame:
+    """Real against synthetic patients: the median of each realism statistic per source and
+    grade (``bench/results/realism.json``, made by ``bench/bench_realism.py``).
+
+    Args:
+        path: the realism bench's JSON.
+
+    Example:
+        >>> realism_table("bench/results/realism.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    summary = pd.DataFrame(data["summary"]).T
+    rows = [k for k in REALISM_ROWS if k in summary.index]
+    table = summary.loc[rows].rename(index=REALISM_ROWS)
+    table.loc["patients"] = summary.loc["patients"]
+    table.index.name = "statistic (median)"
+    return table
+
+
+def result_image(path):
+    """A benchmark's committed PNG for display in a chapter, or a line saying it is missing.
+
+    Args:
+        path: the PNG under ``bench/results``.
+
+    Example:
+        >>> result_image("bench/results/realism_montage.png")
+    """
+    from IPython.display import Image
+
+    path = Path(path)
+    if not path.exists():
+        return f"not made yet: {path.name} (run the benchmark that writes it)"
+    return Image(filename=str(path))

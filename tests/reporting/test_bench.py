@@ -69,3 +69,29 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
     table = options_table(tmp_path / "o.json")
     assert table["closest to the paper"].tolist() == ["", "◀", ""]
     assert table["fits"].tolist() == ["yes", "yes", "no"]
+
+
+def test_realism_table_names_the_statistics(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import realism_table
+
+    assert "not measured" in realism_table(tmp_path / "none.json").iloc[0, 0]
+    summary = {"tumour_cm3": {"real HGG": 90.0, "synthetic HGG": 60.0},
+               "flair_ratio_2": {"real HGG": 1.8, "synthetic HGG": 1.9},
+               "patients": {"real HGG": 2, "synthetic HGG": 12}}
+    (tmp_path / "r.json").write_text(json.dumps({"summary": summary}))
+    table = realism_table(tmp_path / "r.json")
+    assert table.loc["FLAIR: label 2 / white matter", "real HGG"] == 1.8
+    assert table.loc["patients", "synthetic HGG"] == 12
+
+
+def test_result_image_shows_a_png_or_says_it_is_missing(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from glioma_lib.reporting.bench import result_image
+
+    assert "not made yet" in result_image(tmp_path / "none.png")
+    fig = plt.figure()
+    fig.savefig(tmp_path / "x.png")
+    assert result_image(tmp_path / "x.png").data[:4] == b"\x89PNG"
