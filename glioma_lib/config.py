@@ -74,7 +74,7 @@ PROFILES: dict[str, Profile] = {
         # 128 px does not fit even in bf16); 5 epochs of online augmentation instead of 1
         # epoch over the 6× offline set (as many images, 5 points per curve).
         name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
-        offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=1200,
+        offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=800,
     ),
     "paper": Profile(
         name="paper", n_lgg=76, n_hgg=259, n_slices=20, image_size=224,

@@ -162,7 +162,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
         "protocol": protocol,
         "profile": meta["flair"].get("profile"),
         "image_size": size,
-        "precision": precision_name(pick_device()),
+        "precision": precision_name(pick_device(), backbone=meta["flair"]["backbone"]),
         "library_version": __version__,
         "inputs": {k: str(v) for k, v in files.items() if v is not None},
         "seconds": round(time.perf_counter() - start, 3),

@@ -7,7 +7,8 @@ import pandas as pd
 from ..config import Profile
 
 
-def caption(profile: Profile, source: str, weights: str | None = None) -> str:
+def caption(profile: Profile, source: str, weights: str | None = None,
+            backbone: str | None = None) -> str:
     """The provenance line every table and figure carries: profile, data and, when the item
     shows trained models, their weights and arithmetic (``fp32`` / ``bf16 autocast``: the
     precision the profile resolves to on this machine, which is what every cached model was
@@ -17,6 +18,7 @@ def caption(profile: Profile, source: str, weights: str | None = None) -> str:
         profile: the run's profile.
         source: the data source (``Data.source``: ``"synthetic"`` or ``"BraTS (<root>)"``).
         weights: the models' weights note, when the item shows trained models.
+        backbone: their backbone (default: the profile's), which the precision depends on.
 
     Example:
         >>> caption(get_profile("smoke"), "synthetic")
@@ -28,7 +30,8 @@ def caption(profile: Profile, source: str, weights: str | None = None) -> str:
         from ..training.precision import precision_name
         from ..training.train import pick_device
 
-        parts += [f"weights: {weights}", precision_name(pick_device(), profile.precision)]
+        parts += [f"weights: {weights}", precision_name(pick_device(), profile.precision,
+                                                       backbone or profile.backbone)]
     return "; ".join(parts)
 
 

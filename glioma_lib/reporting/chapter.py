@@ -27,11 +27,12 @@ class Chapter:
         from ..training.precision import precision_name
         from ..training.train import pick_device
 
-        return precision_name(pick_device(), self.profile.precision)
+        return precision_name(pick_device(), self.profile.precision, self.profile.backbone)
 
-    def caption(self, weights: str | None = None) -> str:
-        """The provenance line of this chapter's tables and figures."""
-        return caption(self.profile, self.source, weights)
+    def caption(self, weights: str | None = None, backbone: str | None = None) -> str:
+        """The provenance line of this chapter's tables and figures (``backbone``: of the
+        models shown, when not the profile's)."""
+        return caption(self.profile, self.source, weights, backbone)
 
 
 def open_chapter(profile: str = "smoke", brats_root: str | Path | None = None,

@@ -56,6 +56,7 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
         test = run.predictions
         history = run.runs[sequence].history
         rows.append({"backbone": name, "weights": run.runs[sequence].model.weights_note,
+                     "precision": run.runs[sequence].model.card["precision"],
                      "val AUC": auc(run.val_predictions), "test AUC": auc(test),
                      "test accuracy": float(((test[f"p_{sequence}"] >= 0.5)
                                              == test["label"]).mean()),

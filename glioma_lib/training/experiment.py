@@ -128,7 +128,7 @@ class ProtocolSpec:
                 "training": {f: getattr(p, f) for f in TRAINING_FIELDS},
                 "sequence": sequence, "backbone": self.backbone,
                 "weights": weights_identity(self.backbone, self.weights, p.allow_random_init),
-                "precision": precision_name(device, p.precision)}
+                "precision": precision_name(device, p.precision, self.backbone)}
 
 
 def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) -> SequenceRun:

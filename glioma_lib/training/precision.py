@@ -17,6 +17,10 @@ import torch
 
 #: Values of ``Profile.precision``.
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+#: Backbones that ``auto`` keeps in fp32 on a CPU: their depthwise convolutions train slower
+#: in bf16 than in fp32 there (MobileNet-v2 0.69×, EfficientNet-Lite0 0.70× at 96 px on the
+#: 2-core Zen 4 of bench/results/precision_throughput.json); every other backbone gains.
+CPU_FP32_BACKBONES = frozenset({"mobilenet_v2", "efficientnet_lite0"})
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -31,12 +35,15 @@ def cpu_has_bf16() -> bool:
     return any(bool(getattr(torch.cpu, probe, lambda: False)()) for probe in probes)
 
 
-def resolve_precision(device: torch.device | str, choice: str = "auto") -> str:
-    """``"fp32"``, ``"bf16"`` or ``"fp16"``: the arithmetic ``choice`` means on ``device``.
+def resolve_precision(device: torch.device | str, choice: str = "auto",
+                      backbone: str | None = None) -> str:
+    """``"fp32"``, ``"bf16"`` or ``"fp16"``: the arithmetic ``choice`` means on ``device``
+    (for ``backbone``: ``auto`` keeps :data:`CPU_FP32_BACKBONES` in fp32 on a CPU).
 
     Args:
         device: where the model runs.
         choice: a profile's ``precision`` (``auto``, ``fp32``, ``bf16``, ``fp16``).
+        backbone: the network's registry name, where known.
 
     Example:
         >>> resolve_precision("cpu", "fp32")
@@ -53,27 +60,29 @@ def resolve_precision(device: torch.device | str, choice: str = "auto") -> str:
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     if device.type == "cpu" and cpu_has_bf16():
-        return "bf16"
+        return "fp32" if backbone in CPU_FP32_BACKBONES else "bf16"
     return "fp32"
 
 
-def precision_name(device: torch.device | str, choice: str = "auto") -> str:
+def precision_name(device: torch.device | str, choice: str = "auto",
+                   backbone: str | None = None) -> str:
     """How captions, model cards and cache keys name the arithmetic: ``"fp32"``,
     ``"bf16 autocast"`` or ``"fp16 autocast"``.
 
     Args:
         device: where the model runs.
         choice: a profile's ``precision``.
+        backbone: the network's registry name, where known.
 
     Example:
         >>> precision_name("cpu", "bf16")
         'bf16 autocast'
     """
-    resolved = resolve_precision(device, choice)
+    resolved = resolve_precision(device, choice, backbone)
     return resolved if resolved == "fp32" else f"{resolved} autocast"
 
 
-def autocast(device: torch.device | str, choice: str = "auto"):
+def autocast(device: torch.device | str, choice: str = "auto", backbone: str | None = None):
     """The autocast context of :func:`resolve_precision` (a no-op context for fp32).
 
     Example:
@@ -81,19 +90,21 @@ def autocast(device: torch.device | str, choice: str = "auto"):
         ...     y = model(x)
     """
     device = torch.device(device)
-    resolved = resolve_precision(device, choice)
+    resolved = resolve_precision(device, choice, backbone)
     if resolved == "fp32":
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=_DTYPES[resolved])
 
 
-def scales_gradients(device: torch.device | str, choice: str = "auto") -> bool:
+def scales_gradients(device: torch.device | str, choice: str = "auto",
+                     backbone: str | None = None) -> bool:
     """Whether training needs gradient scaling: only in fp16 (bf16 has fp32's range)."""
-    return resolve_precision(device, choice) == "fp16"
+    return resolve_precision(device, choice, backbone) == "fp16"
 
 
-def grad_scaler(device: torch.device | str, choice: str = "auto") -> torch.amp.GradScaler:
+def grad_scaler(device: torch.device | str, choice: str = "auto",
+                backbone: str | None = None) -> torch.amp.GradScaler:
     """A gradient scaler, enabled only when :func:`scales_gradients`."""
     device = torch.device(device)
-    enabled = scales_gradients(device, choice)
+    enabled = scales_gradients(device, choice, backbone)
     return torch.amp.GradScaler(device.type if enabled else "cpu", enabled=enabled)

@@ -93,7 +93,7 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
         for start in range(0, len(images), batch_size):
             x = as_batch(images[start:start + batch_size])
             y = torch.from_numpy(np.asarray(labels[start:start + batch_size])).long().to(device)
-            with autocast(device, precision):
+            with autocast(device, precision, model.name):
                 logits = model(to_input(x, device)).float()
             losses.append(F.cross_entropy(logits, y, reduction="sum").item())
             probs.append(logits.softmax(1)[:, 1].cpu().numpy())
@@ -141,7 +141,7 @@ def train_model(
     device = pick_device()
     model.to(device).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(param_groups(model, cfg.lr_backbone, cfg.lr_head))
-    scaler = grad_scaler(device, cfg.precision)
+    scaler = grad_scaler(device, cfg.precision, model.name)
     history: list[dict] = []
     best = float("inf")
     first_epoch = 0
@@ -174,7 +174,7 @@ def train_model(
             if cfg.online_aug:
                 x = augment_batch(x, transform)
             y = torch.from_numpy(np.asarray(train_labels[idx])).long().to(device)
-            with autocast(device, cfg.precision):
+            with autocast(device, cfg.precision, model.name):
                 logits = model(to_input(x, device))
                 loss = F.cross_entropy(logits.float(), y)
             optimizer.zero_grad(set_to_none=True)

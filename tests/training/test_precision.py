@@ -64,9 +64,9 @@ def test_training_and_evaluation_run_in_the_forced_precision(tmp_path, monkeypat
     seen = []
     real = precision.autocast
 
-    def spy(device, choice="auto"):
-        seen.append(resolve_precision(device, choice))
-        return real(device, choice)
+    def spy(device, choice="auto", backbone=None):
+        seen.append(resolve_precision(device, choice, backbone))
+        return real(device, choice, backbone)
 
     from glioma_lib.training import train
 
@@ -98,3 +98,24 @@ def test_precision_is_in_the_card_and_the_cache_key(unit_data):
         folders[choice] = (folder / "best.pt").stat().st_mtime_ns
     # same tag, other precision: the fp32 model was not reused for bf16
     assert folders["fp32"] != folders["bf16"]
+
+
+def test_auto_keeps_depthwise_backbones_in_fp32_on_a_bf16_cpu(monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    assert resolve_precision("cpu", "auto", "googlenet") == "bf16"
+    for name in ("mobilenet_v2", "efficientnet_lite0"):
+        assert resolve_precision("cpu", "auto", name) == "fp32"
+        assert resolve_precision("cpu", "bf16", name) == "bf16"  # forced stays forced
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert resolve_precision("cuda", "auto", "mobilenet_v2") == "bf16"  # a CPU-only rule
+
+
+def test_the_caption_names_the_arithmetic_of_the_backbone_shown(monkeypatch):
+    from glioma_lib.config import get_profile
+    from glioma_lib.reporting.captions import caption
+
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    p = get_profile("smoke")
+    assert caption(p, "synthetic", "random").endswith("bf16 autocast")
+    assert caption(p, "synthetic", "random", backbone="efficientnet_lite0").endswith("fp32")
+    assert "autocast" not in caption(get_profile("smoke", precision="fp32"), "s", "random")
