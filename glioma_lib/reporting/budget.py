@@ -4,8 +4,9 @@ from one measured cold build and measured training rates (``bench/bench_options.
 The projection keeps everything that is not training as measured (cohort, slices, Table 1,
 predictions, Jupyter Book) and rescales each trained model's measured seconds by the images
 it would see (epochs, offline 6×) and the measured bf16 training rate of its backbone at the
-option's image size (``bench/results/precision_throughput.json``; sizes between measured
-ones are interpolated on a log-log scale of rate against pixels). The lighter comparison
+option's image size, in the arithmetic it trained in (``bench/results/
+precision_throughput.json``; sizes between measured ones are interpolated on a log-log scale
+of rate against pixels). The lighter comparison
 runs (``extra_epochs``, online augmentation only) change only with the image size.
 """
 
@@ -39,26 +40,29 @@ def training_runs(models_root: str | Path) -> pd.DataFrame:
                              f"rebuild the book to measure it")
         rows.append({"tag": card_path.parent.parent.name, "sequence": card["sequence"],
                      "backbone": card["backbone"], "image_size": card["image_size"],
+                     "precision": "bf16" if "bf16" in card.get("precision", "") else "fp32",
                      "light": bool(card["light"]), "epochs": card["epochs"],
                      "offline_aug": bool(manifest["training"]["offline_aug"]),
                      "train_seconds": float(card["train_seconds"])})
     return pd.DataFrame(rows)
 
 
-def training_rate(throughput: dict, backbone: str, size: int) -> float:
-    """bf16 training images/s of ``backbone`` at ``size`` px from the throughput bench
-    (log-log interpolation between measured sizes, extrapolation beyond them).
+def training_rate(throughput: dict, backbone: str, size: int, precision: str = "bf16") -> float:
+    """Training images/s of ``backbone`` at ``size`` px in ``precision`` (``"bf16"`` or
+    ``"fp32"``) from the throughput bench (log-log interpolation between measured sizes,
+    extrapolation beyond them).
 
     Args:
         throughput: ``precision_throughput.json`` as a dict.
         backbone: a registry name.
         size: image side in pixels.
+        precision: the arithmetic the run trained in.
 
     Example:
         >>> training_rate(json.load(open("bench/results/precision_throughput.json")),
         ...               "googlenet", 160)
     """
-    rows = sorted((r["size"], r["train_bf16_img_per_s"]) for r in throughput["rows"]
+    rows = sorted((r["size"], r[f"train_{precision}_img_per_s"]) for r in throughput["rows"]
                   if r["backbone"] == backbone)
     if not rows:
         raise KeyError(f"no throughput measured for {backbone}")
@@ -90,8 +94,9 @@ def project_book_seconds(runs: pd.DataFrame, book_s: float, throughput: dict, im
         if not run.light:
             images = (epochs / run.epochs) * ((OFFLINE_FACTOR if offline_aug else 1)
                                               / (OFFLINE_FACTOR if run.offline_aug else 1))
-        speed = (training_rate(throughput, run.backbone, run.image_size)
-                 / training_rate(throughput, run.backbone, image_size))
+        precision = getattr(run, "precision", "bf16")
+        speed = (training_rate(throughput, run.backbone, run.image_size, precision)
+                 / training_rate(throughput, run.backbone, image_size, precision))
         total += run.train_seconds * images * speed
     return float(total)
 

@@ -19,7 +19,8 @@ THROUGHPUT = {"rows": [
     {"backbone": "googlenet", "size": 96, "train_bf16_img_per_s": 160.0},
     {"backbone": "googlenet", "size": 128, "train_bf16_img_per_s": 90.0},
     {"backbone": "googlenet", "size": 224, "train_bf16_img_per_s": 30.0},
-    {"backbone": "vgg16", "size": 96, "train_bf16_img_per_s": 40.0},
+    {"backbone": "vgg16", "size": 96, "train_bf16_img_per_s": 40.0,
+     "train_fp32_img_per_s": 20.0},
 ]}
 
 
@@ -28,7 +29,8 @@ def _model(root, tag, seq, backbone, size, light, epochs, offline, seconds):
     folder.mkdir(parents=True)
     (folder / "model.json").write_text(json.dumps(
         {"sequence": seq, "backbone": backbone, "image_size": size, "light": light,
-         "epochs": epochs, "train_seconds": seconds}))
+         "epochs": epochs, "train_seconds": seconds,
+         "precision": "fp32" if backbone == "vgg16" else "bf16 autocast"}))
     (folder / "manifest.json").write_text(json.dumps({"training": {"offline_aug": offline}}))
 
 
@@ -38,6 +40,8 @@ def test_training_runs_reads_every_card(tmp_path):
     runs = training_runs(tmp_path)
     assert sorted(runs["tag"]) == ["backbone-vgg16", "slice"]
     assert runs["train_seconds"].sum() == 150.0 and runs["light"].sum() == 1
+    assert dict(zip(runs["backbone"], runs["precision"], strict=True)) == {
+        "googlenet": "bf16", "vgg16": "fp32"}
 
 
 def test_a_card_without_seconds_is_named(tmp_path):
@@ -54,6 +58,7 @@ def test_rates_interpolate_between_measured_sizes():
     assert 30.0 < mid < 90.0
     # one measured size: rate falls with the pixel count
     assert training_rate(THROUGHPUT, "vgg16", 192) == pytest.approx(10.0)
+    assert training_rate(THROUGHPUT, "vgg16", 96, "fp32") == pytest.approx(20.0)
     with pytest.raises(KeyError):
         training_rate(THROUGHPUT, "xception", 96)
 
