@@ -419,13 +419,6 @@ def save_nifti_gz(img: nib.Nifti1Image, path: str | Path) -> Path:
 DONE = ".done"  # per-patient marker, written after its five files
 
 
-def _one_thread_per_worker() -> None:
-    """Worker processes share the cores: torch (the warp) runs one thread in each."""
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def _write_patient(args: tuple) -> dict:
     out_dir, grade, seed, index, cfg = args
     pid = patient_id(index)
@@ -494,9 +487,9 @@ def make_cohort(
     workers = workers or default_workers()
     template()  # load once before forking
     if workers > 1:
-        import torch  # noqa: F401 (imported once here, not in every worker)
+        from .slices import _single_thread  # imports torch once here, not in every worker
 
-        with ProcessPoolExecutor(workers, initializer=_one_thread_per_worker) as pool:
+        with ProcessPoolExecutor(workers, initializer=_single_thread) as pool:
             rows = list(tqdm(pool.map(_write_patient, jobs), total=len(jobs),
                              desc="synthetic cohort", disable=not progress))
     else:

@@ -11,6 +11,17 @@ import pandas as pd
 from ..config import project_root
 
 
+def _read(path) -> dict | None:
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _missing(path) -> pd.DataFrame:
+    """The one-row table a result file that does not exist yet is shown as."""
+    return pd.DataFrame({"value": [f"not measured yet (run make bench): {Path(path).name}"]},
+                        index=pd.Index(["result"], name="measure"))
+
+
 def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
     """A benchmark result file (``bench/results/*.json``) as a two-column table.
 
@@ -24,11 +35,9 @@ def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
     Example:
         >>> bench_table("bench/results/predict.json", {"command_with_mask_s": "seconds"})
     """
-    path = Path(path)
-    if not path.exists():
-        return pd.DataFrame({"value": [f"not measured yet (run make bench): {path.name}"]},
-                            index=pd.Index(["result"], name="measure"))
-    data = json.loads(path.read_text())
+    data = _read(path)
+    if data is None:
+        return _missing(path)
     keys = keys or {k: k for k in data}
     rows = {label: data.get(key, "—") for key, label in keys.items()}
     return pd.DataFrame({"value": [str(round(v, 2)) if isinstance(v, float) else str(v)
@@ -103,16 +112,6 @@ def raw_results(folder) -> str:
     parts = [f"--- {path.name}\n{json.dumps(json.loads(path.read_text()), indent=1)}"
              for path in sorted(Path(folder).glob("*.json"))]
     return "\n".join(parts)
-
-
-def _read(path) -> dict | None:
-    path = Path(path)
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def _missing(path) -> pd.DataFrame:
-    return pd.DataFrame({"value": [f"not measured yet: {Path(path).name}"]},
-                        index=pd.Index(["result"], name="measure"))
 
 
 def throughput_table(path) -> pd.DataFrame:
