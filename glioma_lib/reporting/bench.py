@@ -137,21 +137,59 @@ def throughput_table(path) -> pd.DataFrame:
     return frame[list(columns)].rename(columns=columns)
 
 
-def equivalence_table(path) -> pd.DataFrame:
+EQUIVALENCE_MEASURES = ("val_loss", "val_auc", "val_accuracy")
+
+
+def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dict:
+    """bf16 against fp32 over the runs of the given seeds (all by default): per measure, each
+    arithmetic's mean, min and max, and whether bf16's mean lies within fp32's seed-to-seed
+    range; and the training speed-up, from each arithmetic's fastest run (another process
+    on the machine can only slow a run down, so the fastest is the least disturbed).
+
+    Args:
+        runs: one dict per trained model: ``precision``, ``seed``, the measures,
+            ``train_seconds``.
+        seeds: the seeds to summarise.
+
+    Example:
+        >>> equivalence_summary(json.load(open(path))["runs"], seeds=[2022, 1, 2])
+    """
+    runs = [r for r in runs if seeds is None or r["seed"] in seeds]
+    summary = {}
+    for measure in (*EQUIVALENCE_MEASURES, "train_seconds"):
+        values = {c: [r[measure] for r in runs if r["precision"] == c] for c in ("fp32", "bf16")}
+        lo, hi = min(values["fp32"]), max(values["fp32"])
+        mean = sum(values["bf16"]) / len(values["bf16"])
+        summary[measure] = {
+            "fp32_mean": sum(values["fp32"]) / len(values["fp32"]), "fp32_min": lo,
+            "fp32_max": hi, "bf16_mean": mean, "bf16_min": min(values["bf16"]),
+            "bf16_max": max(values["bf16"]), "bf16_mean_within_fp32_spread": lo <= mean <= hi}
+    return {"seeds": sorted({r["seed"] for r in runs}), "summary": summary,
+            "bf16_within_fp32_spread": all(summary[m]["bf16_mean_within_fp32_spread"]
+                                           for m in EQUIVALENCE_MEASURES),
+            "train_speedup": summary["train_seconds"]["fp32_min"]
+            / summary["train_seconds"]["bf16_min"]}
+
+
+def equivalence_table(path, seeds: list[int] | None = None) -> pd.DataFrame:
     """bf16 against fp32 over seeds: mean and range of each validation figure, and whether
-    bf16's mean lies within fp32's seed-to-seed range (``precision_equivalence.json``).
+    bf16's mean lies within fp32's seed-to-seed range (``precision_equivalence.json``;
+    :func:`equivalence_summary` of its runs).
 
     Args:
         path: the equivalence bench's JSON.
+        seeds: the seeds to summarise (default: all the bench ran).
 
     Example:
-        >>> equivalence_table("bench/results/precision_equivalence.json")
+        >>> equivalence_table("bench/results/precision_equivalence.json", seeds=[2022, 1, 2])
     """
     data = _read(path)
     if data is None:
         return _missing(path)
+    summary = equivalence_summary(data["runs"], seeds)["summary"]
     rows = []
-    for metric, s in data["summary"].items():
+    for metric in EQUIVALENCE_MEASURES:
+        s = summary[metric]
         rows.append({"measure": metric.replace("_", " "),
                      "fp32 mean": s["fp32_mean"], "fp32 range": f"{s['fp32_min']:.4g} – "
                                                                  f"{s['fp32_max']:.4g}",

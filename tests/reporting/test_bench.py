@@ -49,7 +49,12 @@ def test_targets_file_is_read_and_bounds_are_checked():
 def test_precision_and_option_tables_read_their_files(tmp_path):
     import json
 
-    from glioma_lib.reporting.bench import equivalence_table, options_table, throughput_table
+    from glioma_lib.reporting.bench import (
+        equivalence_summary,
+        equivalence_table,
+        options_table,
+        throughput_table,
+    )
 
     assert "not measured" in throughput_table(tmp_path / "none.json").iloc[0, 0]
     (tmp_path / "t.json").write_text(json.dumps({"rows": [
@@ -58,10 +63,20 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
          "infer_fp32_img_per_s": 300.0, "infer_bf16_img_per_s": 450.0,
          "infer_bf16_over_fp32": 1.5}]}))
     assert throughput_table(tmp_path / "t.json").loc[("googlenet", 96), "train bf16 / fp32"] == 2
-    summary = {"fp32_mean": 0.9, "fp32_min": 0.85, "fp32_max": 0.95, "bf16_mean": 0.97,
-               "bf16_min": 0.96, "bf16_max": 0.98, "bf16_mean_within_fp32_spread": False}
-    (tmp_path / "e.json").write_text(json.dumps({"summary": {"val_auc": summary}}))
-    assert equivalence_table(tmp_path / "e.json").loc["val auc", "bf16 within fp32's range"] == "no"
+    runs = [{"precision": c, "seed": seed, "val_loss": 0.3, "val_accuracy": 0.9,
+             "val_auc": auc, "train_seconds": t}
+            for c, seed, auc, t in (("fp32", 1, 0.85, 300), ("fp32", 2, 0.95, 500),
+                                    ("bf16", 1, 0.96, 200), ("bf16", 2, 0.98, 150),
+                                    ("fp32", 3, 0.99, 310), ("bf16", 3, 0.97, 160))]
+    (tmp_path / "e.json").write_text(json.dumps({"runs": runs}))
+    two = equivalence_table(tmp_path / "e.json", seeds=[1, 2])
+    assert two.loc["val auc", "bf16 within fp32's range"] == "no"  # 0.97 above 0.85-0.95
+    assert two.loc["val loss", "bf16 within fp32's range"] == "yes"
+    assert equivalence_table(tmp_path / "e.json").loc["val auc", "bf16 within fp32's range"] \
+        == "yes"  # three seeds: 0.9667 within 0.85-0.99
+    summary = equivalence_summary(runs, seeds=[1, 2])
+    assert summary["train_speedup"] == 2.0 and summary["seeds"] == [1, 2]  # fastest runs
+    assert not summary["bf16_within_fp32_spread"]
     rows = [{"image size (px)": s, "epochs": 5, "offline 6×": False, "book (min)": m,
              "fits": m <= 45, "how": "projected"} for s, m in ((96, 30.0), (128, 40.0),
                                                               (224, 90.0))]
