@@ -200,6 +200,35 @@ def equivalence_table(path, seeds: list[int] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("measure")
 
 
+def equivalence_verdict(path, seeds: list[int] | None = None) -> str:
+    """One sentence on :func:`equivalence_table`'s outcome, computed from the runs: which
+    measures put bf16's mean inside fp32's seed-to-seed range and which do not (with the
+    numbers), and the training speed-up.
+
+    Args:
+        path: the equivalence bench's JSON.
+        seeds: the seeds to summarise (default: all the bench ran).
+
+    Example:
+        >>> equivalence_verdict("bench/results/precision_equivalence.json", [2022, 1, 2])
+    """
+    data = _read(path)
+    if data is None:
+        return f"not measured yet (run make bench): {Path(path).name}"
+    result = equivalence_summary(data["runs"], seeds)
+    summary, n = result["summary"], len(result["seeds"])
+    inside = [m.replace("_", " ") for m in EQUIVALENCE_MEASURES
+              if summary[m]["bf16_mean_within_fp32_spread"]]
+    outside = [f"{m.replace('_', ' ')} (bf16 {summary[m]['bf16_mean']:.3f} against fp32 "
+               f"{summary[m]['fp32_min']:.3f}–{summary[m]['fp32_max']:.3f})"
+               for m in EQUIVALENCE_MEASURES if not summary[m]["bf16_mean_within_fp32_spread"]]
+    text = f"over {n} seeds, bf16's mean lies within fp32's range for " + (
+        ", ".join(inside) if inside else "no measure")
+    if outside:
+        text += "; outside it for " + ", ".join(outside)
+    return text + f"; bf16 trained {result['train_speedup']:.2f}× faster"
+
+
 def options_table(path) -> pd.DataFrame:
     """Default-profile options with their (measured or projected) book time, and the one
     closest to the paper that fits (``bench/results/options.json``).

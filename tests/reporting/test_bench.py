@@ -52,6 +52,7 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
     from glioma_lib.reporting.bench import (
         equivalence_summary,
         equivalence_table,
+        equivalence_verdict,
         options_table,
         throughput_table,
     )
@@ -77,6 +78,10 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
     summary = equivalence_summary(runs, seeds=[1, 2])
     assert summary["train_speedup"] == 2.0 and summary["seeds"] == [1, 2]  # fastest runs
     assert not summary["bf16_within_fp32_spread"]
+    verdict = equivalence_verdict(tmp_path / "e.json", seeds=[1, 2])
+    assert verdict.startswith("over 2 seeds, bf16's mean lies within fp32's range for val loss")
+    assert "outside it for val auc (bf16 0.970 against fp32 0.850–0.950)" in verdict
+    assert verdict.endswith("2.00× faster")
     rows = [{"image size (px)": s, "epochs": 5, "offline 6×": False, "book (min)": m,
              "fits": m <= 45, "how": "projected"} for s, m in ((96, 30.0), (128, 40.0),
                                                               (224, 90.0))]
