@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from glioma_lib.models import create, param_groups
 from glioma_lib.models.registry import REGISTRY
 from glioma_lib.training.precision import autocast, cpu_has_bf16, precision_name
-from glioma_lib.training.train import to_input
+from glioma_lib.training.train import evaluate, to_input
 
 OUT = Path(__file__).parent / "results"
 CPU = torch.device("cpu")
@@ -177,7 +177,14 @@ def equivalence(args) -> dict:
                                tag="patient" if same else f"bench-precision-{choice}-seed{seed}")
             history = run.runs["flair"].history
             val = run.val_predictions
+            # the same model evaluated in fp32: does inference arithmetic move the figures?
+            val_rows = run.val_rows
+            fp32_loss, fp32_acc, _ = evaluate(run.runs["flair"].model,
+                                              data.slices.array("flair")[val_rows],
+                                              data.slices.labels[val_rows], precision="fp32")
             runs.append({"precision": choice, "seed": seed,
+                         "val_loss_fp32_inference": fp32_loss,
+                         "val_accuracy_fp32_inference": fp32_acc,
                          "val_loss": float(history["val_loss"].min()),
                          "val_auc": float(roc_auc_score(val["label"], val["p_flair"])),
                          "val_accuracy": float(((val["p_flair"] >= 0.5) == val["label"]).mean()),

@@ -142,9 +142,11 @@ EQUIVALENCE_MEASURES = ("val_loss", "val_auc", "val_accuracy")
 
 def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dict:
     """bf16 against fp32 over the runs of the given seeds (all by default): per measure, each
-    arithmetic's mean, min and max, and whether bf16's mean lies within fp32's seed-to-seed
-    range; and the training speed-up, from each arithmetic's fastest run (another process
-    on the machine can only slow a run down, so the fastest is the least disturbed).
+    arithmetic's mean, min and max, whether bf16's mean lies within fp32's seed-to-seed
+    range, and Welch's t-test p-value of the difference of the means (``welch_p``,
+    ``scipy.stats.ttest_ind``); and the training speed-up, from each arithmetic's fastest run
+    (another process on the machine can only slow a run down, so the fastest is the least
+    disturbed).
 
     Args:
         runs: one dict per trained model: ``precision``, ``seed``, the measures,
@@ -154,6 +156,8 @@ def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dic
     Example:
         >>> equivalence_summary(json.load(open(path))["runs"], seeds=[2022, 1, 2])
     """
+    from scipy.stats import ttest_ind
+
     runs = [r for r in runs if seeds is None or r["seed"] in seeds]
     summary = {}
     for measure in (*EQUIVALENCE_MEASURES, "train_seconds"):
@@ -163,7 +167,8 @@ def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dic
         summary[measure] = {
             "fp32_mean": sum(values["fp32"]) / len(values["fp32"]), "fp32_min": lo,
             "fp32_max": hi, "bf16_mean": mean, "bf16_min": min(values["bf16"]),
-            "bf16_max": max(values["bf16"]), "bf16_mean_within_fp32_spread": lo <= mean <= hi}
+            "bf16_max": max(values["bf16"]), "bf16_mean_within_fp32_spread": lo <= mean <= hi,
+            "welch_p": float(ttest_ind(values["bf16"], values["fp32"], equal_var=False).pvalue)}
     return {"seeds": sorted({r["seed"] for r in runs}), "summary": summary,
             "bf16_within_fp32_spread": all(summary[m]["bf16_mean_within_fp32_spread"]
                                            for m in EQUIVALENCE_MEASURES),
@@ -196,7 +201,7 @@ def equivalence_table(path, seeds: list[int] | None = None) -> pd.DataFrame:
                      "bf16 mean": s["bf16_mean"], "bf16 range": f"{s['bf16_min']:.4g} – "
                                                                  f"{s['bf16_max']:.4g}",
                      "bf16 within fp32's range": "yes" if s["bf16_mean_within_fp32_spread"]
-                     else "no"})
+                     else "no", "Welch p (bf16 vs fp32 means)": s["welch_p"]})
     return pd.DataFrame(rows).set_index("measure")
 
 
@@ -220,7 +225,8 @@ def equivalence_verdict(path, seeds: list[int] | None = None) -> str:
     inside = [m.replace("_", " ") for m in EQUIVALENCE_MEASURES
               if summary[m]["bf16_mean_within_fp32_spread"]]
     outside = [f"{m.replace('_', ' ')} (bf16 {summary[m]['bf16_mean']:.3f} against fp32 "
-               f"{summary[m]['fp32_min']:.3f}–{summary[m]['fp32_max']:.3f})"
+               f"{summary[m]['fp32_min']:.3f}–{summary[m]['fp32_max']:.3f}; the means differ "
+               f"with Welch p = {summary[m]['welch_p']:.2f})"
                for m in EQUIVALENCE_MEASURES if not summary[m]["bf16_mean_within_fp32_spread"]]
     text = f"over {n} seeds, bf16's mean lies within fp32's range for " + (
         ", ".join(inside) if inside else "no measure")
