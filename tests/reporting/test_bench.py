@@ -1,5 +1,7 @@
 """Tests of glioma_lib.reporting.bench."""
 
+import pytest
+
 
 def test_bench_summary_marks_targets_and_missing_files(tmp_path):
     import json
@@ -83,6 +85,9 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
     assert "outside it for val auc (bf16 0.970 against fp32 0.850–0.950; the means differ " \
            "with Welch p = 0.39)" in verdict
     assert 0 < summary["summary"]["val_auc"]["welch_p"] < 1
+    runs[2]["val_loss_fp32_inference"] = 0.31  # bf16 seed 1 evaluated in fp32
+    assert equivalence_summary(runs)["bf16_models_fp32_inference_loss_shift"] == \
+        pytest.approx(0.01)
     assert verdict.endswith("2.00× faster")
     rows = [{"image size (px)": s, "epochs": 5, "offline 6×": False, "book (min)": m,
              "fits": m <= 45, "how": "projected"} for s, m in ((96, 30.0), (128, 40.0),
