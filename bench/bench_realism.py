@@ -1,9 +1,11 @@
 """Benchmark: the synthetic cohort against real BraTS patients, in numbers (issue 15).
 
 Computes :func:`glioma_lib.data.realism.patient_stats` on the real sample
-(``../shared/brats-sample``: 4 patients; skipped with a note where absent) and on a freshly
-generated synthetic cohort of the current generator (``--synthetic`` patients, half of each
-grade), and writes ``bench/results/realism.json`` (per patient, the per-source-and-grade
+(``../shared/brats-sample``: 4 patients; skipped with a note where absent) and on two freshly
+generated synthetic cohorts of the current generator (``--synthetic`` patients each, half of
+each grade, sites as in BraTS 2019): one with the knobs before calibration
+(:func:`glioma_lib.data.synth.uncalibrated_config`) and one with the calibrated ones,
+and writes ``bench/results/realism.json`` (per patient, the per-source-and-grade
 medians, provenance) and ``bench/results/realism_montage.png`` (real and synthetic patients
 at their largest-tumour slice).
 
@@ -25,7 +27,13 @@ import pandas as pd
 from glioma_lib.config import project_root
 from glioma_lib.data.brats import index_cohort, load_patient
 from glioma_lib.data.realism import compare, patient_stats
-from glioma_lib.data.synth import GENERATOR_VERSION, SynthConfig, make_cohort
+from glioma_lib.data.synth import (
+    CALIBRATION,
+    GENERATOR_VERSION,
+    SynthConfig,
+    make_cohort,
+    uncalibrated_config,
+)
 
 OUT = Path(__file__).parent / "results"
 SAMPLE = project_root().parent / "shared" / "brats-sample"
@@ -55,13 +63,18 @@ def main() -> None:
         provenance["real"] = f"{SAMPLE.name}: {len(real)} BraTS training patients (../shared)"
     else:
         provenance["real"] = f"absent ({SAMPLE} not found): synthetic statistics only"
+    provenance["calibration"] = {k: [str(a), str(b), why] for k, (a, b, why) in
+                                 CALIBRATION.items() if k != "tissue_contrast"}
     tmp = Path(tempfile.mkdtemp(prefix="bench_realism_"))
     try:
         n_lgg = args.synthetic // 2
-        make_cohort(tmp / "cohort", n_lgg, args.synthetic - n_lgg, seed=args.seed,
-                    cfg=SynthConfig(), progress=False)
-        synthetic = index_cohort(tmp / "cohort")
-        rows += describe(synthetic, "synthetic")
+        for i, (source, cfg) in enumerate((("synthetic, before calibration",
+                                             uncalibrated_config()),
+                                            ("synthetic, calibrated", SynthConfig()))):
+            make_cohort(tmp / str(i), n_lgg, args.synthetic - n_lgg, seed=args.seed, cfg=cfg,
+                        progress=False)
+            synthetic = index_cohort(tmp / str(i))
+            rows += describe(synthetic, source)
         table = pd.DataFrame(rows)
         summary = compare(table)
         from glioma_lib.reporting.plots import patient_montage

@@ -57,6 +57,9 @@ class Profile:
     #: has it, fp16 on older GPUs, else fp32), ``fp32`` or ``bf16``
     #: (:mod:`glioma_lib.training.precision`).
     precision: str = "auto"
+    #: Synthetic cohort: sites as in BraTS 2019, where the site nearly decides the grade
+    #: (True), or sites drawn independently of the grade (False: the control experiment).
+    site_confounded: bool = True
     workers: int = field(default_factory=default_workers)
 
     def to_dict(self) -> dict:

@@ -107,7 +107,8 @@ def patient_stats(volumes: dict[str, np.ndarray], sequences=("t1", "t2", "flair"
 
 
 def compare(table: pd.DataFrame) -> pd.DataFrame:
-    """Median of every statistic per source and grade, real beside synthetic.
+    """Median of every statistic per source and grade, the sources in their order of first
+    appearance (real first when the real patients came first).
 
     Args:
         table: one row per patient: ``source``, ``grade`` and :func:`patient_stats` columns.
@@ -116,9 +117,12 @@ def compare(table: pd.DataFrame) -> pd.DataFrame:
         >>> compare(pd.DataFrame(rows))
     """
     numeric = table.drop(columns=["patient_id"], errors="ignore")
-    summary = numeric.groupby(["source", "grade"]).median(numeric_only=True).T
-    summary.columns = [f"{source} {grade}" for source, grade in summary.columns]
-    counts = table.groupby(["source", "grade"]).size()
-    summary.loc["patients"] = [counts[s, g] for s, g in
-                               (c.split(" ", 1) for c in summary.columns)]
-    return summary
+    groups = numeric.groupby(["source", "grade"], sort=False)
+    summary = groups.median(numeric_only=True)
+    summary["patients"] = groups.size()
+    order = list(dict.fromkeys(table["source"]))
+    summary = summary.sort_index(key=lambda level: level.map(
+        order.index if level.name == "source" else str))
+    out = summary.T
+    out.columns = [f"{source} {grade}" for source, grade in summary.index]
+    return out

@@ -131,3 +131,23 @@ def assign_sites(n_lgg: int, n_hgg: int, seed: int = 0, confounded: bool = True,
         rows = list(zip(grades.tolist(), site_list, strict=True))
     order = rng.permutation(len(rows))
     return pd.DataFrame([rows[i] for i in order], columns=["grade", "site"])
+
+
+def site_grade_table(cohort: pd.DataFrame, mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Patients per site and grade of a cohort, beside BraTS 2019's own counts.
+
+    Args:
+        cohort: an indexed cohort (``patient_id``, ``grade``).
+        mapping: the release's name mapping, for ids that do not name their site.
+
+    Example:
+        >>> site_grade_table(data.cohort)
+    """
+    site = sites(cohort["patient_id"], mapping).to_numpy()
+    table = pd.crosstab(site, cohort["grade"].to_numpy()).reindex(
+        columns=["HGG", "LGG"], fill_value=0)
+    real = pd.DataFrame(BRATS19_SITE_GRADES, index=["BraTS 2019 HGG", "BraTS 2019 LGG"]).T
+    table = table.join(real, how="outer").fillna(0).astype(int)
+    table.index.name = "site"
+    table.loc["total"] = table.sum()
+    return table

@@ -13,13 +13,29 @@ from ..config import Profile, results_root, stage_dir
 from .brats import index_cohort
 from .slices import SliceSet, prepare_slices
 from .splits import patient_kfold, patient_split, slice_split
-from .synth import cohort_config, make_cohort, read_cohort_config
+from .synth import SynthConfig, cohort_config, make_cohort, read_cohort_config
 
 
 def synthetic_root(profile: Profile) -> Path:
     """Where the synthetic cohort of a profile's size and seed lives (shared by profiles)."""
     name = f"synthetic-{profile.n_lgg}lgg-{profile.n_hgg}hgg-seed{profile.seed}"
+    if not profile.site_confounded:
+        name += "-deconfounded"
     return results_root() / "cohorts" / name
+
+
+def synth_config(profile: Profile) -> SynthConfig:
+    """The synthetic cohort's knobs under a profile (the generator's defaults, with the
+    profile's site confounding).
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> synth_config(get_profile("default", site_confounded=False)).site_confounded
+        False
+    """
+    return SynthConfig(site_confounded=profile.site_confounded)
 
 
 def ensure_cohort(profile: Profile, brats_root: str | Path | None = None,
@@ -33,11 +49,12 @@ def ensure_cohort(profile: Profile, brats_root: str | Path | None = None,
     """
     if brats_root is None:
         root = synthetic_root(profile)
-        wanted = cohort_config(profile.n_lgg, profile.n_hgg, profile.seed)
+        cfg = synth_config(profile)
+        wanted = cohort_config(profile.n_lgg, profile.n_hgg, profile.seed, cfg)
         if root.exists() and read_cohort_config(root) != wanted:
             shutil.rmtree(root)  # made by another generator version or config
         if not root.exists():
-            make_cohort(root, profile.n_lgg, profile.n_hgg, seed=profile.seed,
+            make_cohort(root, profile.n_lgg, profile.n_hgg, seed=profile.seed, cfg=cfg,
                         workers=profile.workers, progress=progress)
         cohort = index_cohort(root, on_error=on_error)
         cohort.attrs["source"] = "synthetic"

@@ -11,6 +11,14 @@ tissue-class contrast per sequence; per-patient contrast jitter, per-site gain, 
 field and noise. HGG: necrotic core, enhancing rim, large oedema, heterogeneous. LGG: mostly
 non-enhancing, homogeneous, small oedema. The grades overlap on purpose (HGG without
 necrosis, LGG with large oedema or an enhancing patch) so grading is a real task.
+
+Sites, as in BraTS 2019 (:mod:`glioma_lib.data.sites`): every patient belongs to one of the
+real release's contributing sites, in the real site × grade proportions (or, with
+``site_confounded=False``, independently of the grade), is named like the real release
+(``BraTS19_<SITE>_<n>_1``), and carries its site's acquisition signature — intensity scale
+and gamma, noise level, bias-field strength and slice thickness — drawn once per site
+(:func:`site_signature`). The knobs' values were moved toward measured real BraTS figures
+(:data:`CALIBRATION`, ``bench/bench_realism.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +39,7 @@ from scipy import ndimage
 
 from ..config import SEQUENCES_ALL, default_workers
 from ..store import atomic_write, canonical, save_csv, write_json
+from .sites import BRATS19_SITE_GRADES, assign_sites
 
 SHAPE = (240, 240, 155)  # BraTS: 1 mm isotropic, axial = last axis
 #: The affine of real BraTS files (checked on the shared sample): LPS voxel axes, origin
@@ -43,7 +53,9 @@ SFORM_CODE = 1
 #: 3: float32 arithmetic, one warp pass, lesion maths in the tumour's box, the noise drawn
 #: for brain voxels from its own stream (same anatomy, tumours and sites as version 2; other
 #: noise realisations and intensities of the same distributions).
-GENERATOR_VERSION = 3
+#: 4: BraTS 2019 sites (ids, proportions, per-site signatures with slice thickness and a
+#: per-sequence bias field) and knobs calibrated on real BraTS patients (:data:`CALIBRATION`).
+GENERATOR_VERSION = 4
 #: Partial-volume blur of the lesion masks (voxels) and how far it reaches (scipy's
 #: ``gaussian_filter`` truncates at 4 sigma: radius int(4 * 0.8 + 0.5) = 3 voxels).
 SOFT_SIGMA = 0.8
@@ -52,14 +64,23 @@ SOFT_REACH = 4
 #: ``SeedSequence([seed, index, 1])``.
 NOISE_STREAM = 1
 
-# Mean intensity (0..1 scale, before site gain) of each tissue class per sequence.
+# Mean intensity (0..1 scale, before site gain) of each tissue class per sequence
+# (lesion rows calibrated: :data:`CALIBRATION`).
 TISSUE_CONTRAST: dict[str, dict[str, float]] = {
     #            T1     T1ce   T2     FLAIR
     "csf":      {"t1": 0.22, "t1ce": 0.24, "t2": 1.00, "flair": 0.08},
     "gm":       {"t1": 0.55, "t1ce": 0.56, "t2": 0.62, "flair": 0.62},
     "wm":       {"t1": 0.80, "t1ce": 0.78, "t2": 0.45, "flair": 0.48},
+    "oedema":   {"t1": 0.62, "t1ce": 0.62, "t2": 0.70, "flair": 0.80},
+    "core":     {"t1": 0.52, "t1ce": 0.54, "t2": 0.88, "flair": 0.66},  # non-enhancing
+    "necrosis": {"t1": 0.45, "t1ce": 0.46, "t2": 1.00, "flair": 0.75},
+    "enhancing": {"t1": 0.62, "t1ce": 1.15, "t2": 0.78, "flair": 0.90},
+}
+#: Version 3's lesion contrasts (before calibration), kept for the before/after comparison.
+TISSUE_CONTRAST_V3: dict[str, dict[str, float]] = {
+    **TISSUE_CONTRAST,
     "oedema":   {"t1": 0.45, "t1ce": 0.45, "t2": 0.86, "flair": 0.95},
-    "core":     {"t1": 0.38, "t1ce": 0.40, "t2": 0.90, "flair": 0.84},  # non-enhancing
+    "core":     {"t1": 0.38, "t1ce": 0.40, "t2": 0.90, "flair": 0.84},
     "necrosis": {"t1": 0.20, "t1ce": 0.21, "t2": 0.98, "flair": 0.42},
     "enhancing": {"t1": 0.50, "t1ce": 1.15, "t2": 0.70, "flair": 0.78},
 }
@@ -76,25 +97,103 @@ class SynthConfig:
     rotation_deg: float = 5.0       # max rotation about each axis
     scale_range: tuple[float, float] = (0.94, 1.06)
     shift_mm: float = 4.0
-    hgg_core_radius_mm: tuple[float, float] = (12.0, 26.0)
-    lgg_core_radius_mm: tuple[float, float] = (9.0, 22.0)
+    hgg_core_radius_mm: tuple[float, float] = (16.0, 27.0)
+    lgg_core_radius_mm: tuple[float, float] = (15.0, 26.0)
     shape_irregularity: float = 0.30  # relative radius modulation by smooth noise
     mass_effect: float = 0.35         # tissue push at the tumour edge, fraction of radius
-    hgg_oedema_scale: tuple[float, float] = (1.5, 2.3)  # oedema radius / core radius
-    lgg_oedema_scale: tuple[float, float] = (1.05, 1.35)
-    lgg_large_oedema_scale: tuple[float, float] = (1.5, 2.1)
+    hgg_oedema_scale: tuple[float, float] = (1.2, 1.7)  # oedema radius / core radius
+    lgg_oedema_scale: tuple[float, float] = (1.1, 1.4)
+    lgg_large_oedema_scale: tuple[float, float] = (1.4, 1.9)
+    hgg_necrosis_radius: tuple[float, float] = (0.45, 0.70)  # / core radius
     p_hgg_no_necrosis: float = 0.20
     p_lgg_large_oedema: float = 0.25
-    p_lgg_enhancing_patch: float = 0.15
-    hgg_heterogeneity: float = 0.16
-    lgg_heterogeneity: float = 0.06
+    p_lgg_enhancing_patch: float = 0.50
+    hgg_heterogeneity: float = 0.12
+    lgg_heterogeneity: float = 0.05
     contrast_jitter: float = 0.08     # per patient, per tissue and sequence
-    n_sites: int = 4
-    site_gain: tuple[float, float] = (700.0, 1600.0)
+    #: Sites as in BraTS 2019: True, the real site × grade proportions; False, sites drawn
+    #: independently of the grade (the control experiment of the site shortcut).
+    site_confounded: bool = True
+    #: Per-site acquisition signature, drawn once per site from these ranges
+    #: (:func:`site_signature`): intensity scale (log-uniform; real BraTS scales differ ~20×
+    #: between sites), gamma, thermal noise (fraction of white matter), bias-field strength
+    #: (log-amplitude) and slice thickness (mm, resampled to 1 mm: through-plane blur).
+    site_gain: tuple[float, float] = (150.0, 3000.0)
     site_gamma: tuple[float, float] = (0.85, 1.15)
-    site_noise: tuple[float, float] = (0.012, 0.035)
-    site_bias: tuple[float, float] = (0.05, 0.20)
+    site_noise: tuple[float, float] = (0.008, 0.025)
+    site_bias: tuple[float, float] = (0.10, 0.30)
+    site_slice_mm: tuple[float, float] = (1.0, 5.0)
+    #: Bias-field strength per sequence, relative to the site's (real FLAIR is far less
+    #: homogeneous than T1: white-matter SD/mean about 0.3-0.5 against 0.03-0.08).
+    sequence_bias: dict = field(default_factory=lambda: {"t1": 0.5, "t1ce": 0.5, "t2": 1.0,
+                                                         "flair": 3.0})
     tissue_contrast: dict = field(default_factory=lambda: TISSUE_CONTRAST)
+
+
+#: Which knobs moved when the generator was calibrated on real BraTS patients
+#: (``bench/bench_realism.py``: 4 real vs synthetic patients, medians), from what to what and
+#: why. :func:`uncalibrated_config` rebuilds the "before" for the book's comparison.
+CALIBRATION: dict[str, tuple[object, object, str]] = {
+    "lgg_core_radius_mm": ((9.0, 22.0), (15.0, 26.0),
+                           "synthetic LGG whole tumour 15 cm³ against real 104 cm³"),
+    "hgg_core_radius_mm": ((12.0, 26.0), (16.0, 27.0),
+                           "keep HGG volume (136 vs real 139 cm³) with a smaller oedema ratio"),
+    "hgg_oedema_scale": ((1.5, 2.3), (1.2, 1.7),
+                         "HGG oedema 73 % of the tumour against real 54 %"),
+    "lgg_oedema_scale": ((1.05, 1.35), (1.1, 1.4), "LGG tumour too small (see above)"),
+    "lgg_large_oedema_scale": ((1.5, 2.1), (1.4, 1.9), "follows the HGG oedema ratio"),
+    "hgg_necrosis_radius": ((0.40, 0.60), (0.45, 0.70),
+                            "HGG label 1 6 % of the tumour against real 18 %"),
+    "p_lgg_enhancing_patch": (0.15, 0.50, "synthetic LGG enhancing fraction 0 against real "
+                              "0.19 (both real LGG enhance)"),
+    "hgg_heterogeneity": (0.16, 0.12, "tumour texture too rough: FLAIR GLCM homogeneity "
+                          "0.51 against real 0.65"),
+    "lgg_heterogeneity": (0.06, 0.05, "as above"),
+    "site_noise": ((0.012, 0.035), (0.008, 0.025), "as above"),
+    "site_gain": ((700.0, 1600.0), (150.0, 3000.0),
+                  "real intensity scales differ ~20× between sites"),
+    "site_bias": ((0.05, 0.20), (0.10, 0.30), "white matter too homogeneous"),
+    "sequence_bias": ({"t1": 1.0, "t1ce": 1.0, "t2": 1.0, "flair": 1.0},
+                      {"t1": 0.5, "t1ce": 0.5, "t2": 1.0, "flair": 3.0},
+                      "FLAIR white-matter SD/mean 0.09 against real 0.30-0.52; T1 0.06 "
+                      "against 0.03-0.08"),
+    "site_slice_mm": ((1.0, 1.0), (1.0, 5.0), "thick-slice acquisitions (new in version 4)"),
+    "tissue_contrast": (TISSUE_CONTRAST_V3, TISSUE_CONTRAST,
+                        "lesion/white-matter ratios: T1 core 0.48 against real 0.61-0.70, "
+                        "FLAIR oedema 1.95 against 1.27-1.67, T2 oedema 1.83-1.99 against "
+                        "1.40-1.53"),
+}
+
+
+def uncalibrated_config() -> SynthConfig:
+    """The knobs before calibration (:data:`CALIBRATION`'s "from" values), version-4 code.
+
+    Example:
+        >>> uncalibrated_config().lgg_core_radius_mm
+        (9.0, 22.0)
+    """
+    return replace(SynthConfig(), **{k: before for k, (before, _, _) in CALIBRATION.items()})
+
+
+def calibration_table() -> pd.DataFrame:
+    """:data:`CALIBRATION` as a table: one row per knob that moved, before, after and why
+    (the lesion contrast table as the entries that changed).
+
+    Example:
+        >>> calibration_table().loc["lgg_core_radius_mm", "after"]
+        '(15.0, 26.0)'
+    """
+    rows = {}
+    for knob, (before, after, why) in CALIBRATION.items():
+        if knob == "tissue_contrast":
+            for tissue in LESIONS:
+                for seq in SEQUENCES_ALL:
+                    old, new = before[tissue][seq], after[tissue][seq]
+                    if old != new:
+                        rows[f"contrast {tissue} {seq}"] = (str(old), str(new), why)
+        else:
+            rows[knob] = (str(before), str(after), why)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["before", "after", "why"])
 
 
 # --------------------------------------------------------------------------- anatomy
@@ -221,10 +320,10 @@ class TumourSpec:
     necrosis: bool
     enhancing: str  # "rim", "patch" or "none"
     heterogeneity: float
-    site: int
+    site: str
 
 
-def _draw_tumour(rng, grade: str, site: int, cfg: SynthConfig) -> TumourSpec:
+def _draw_tumour(rng, grade: str, site: str, cfg: SynthConfig) -> TumourSpec:
     tpl = template()
     if grade == "HGG":
         radius = rng.uniform(*cfg.hgg_core_radius_mm)
@@ -247,22 +346,72 @@ def _draw_tumour(rng, grade: str, site: int, cfg: SynthConfig) -> TumourSpec:
                       float(hetero), site)
 
 
-def _site_params(seed: int, cfg: SynthConfig) -> list[dict[str, float]]:
-    rng = np.random.default_rng([seed, 999_999])
-    return [{"gain": rng.uniform(*cfg.site_gain), "gamma": rng.uniform(*cfg.site_gamma),
-             "noise": rng.uniform(*cfg.site_noise), "bias": rng.uniform(*cfg.site_bias)}
-            for _ in range(cfg.n_sites)]
+def site_signature(site: str, seed: int, cfg: SynthConfig | None = None) -> dict[str, float]:
+    """The acquisition signature of one synthetic site, drawn from the ranges of ``cfg``
+    with a stream of its own (the cohort seed and the site's name): ``gain``, ``gamma``,
+    ``noise``, ``bias``, ``slice_mm``.
+
+    Args:
+        site: a BraTS 2019 site name (``"CBICA"``, ``"TCIA10"``, ...).
+        seed: the cohort seed.
+        cfg: the generator's knobs.
+
+    Example:
+        >>> site_signature("CBICA", 2022)["slice_mm"]
+    """
+    cfg = cfg or SynthConfig()
+    rng = np.random.default_rng([seed, 999_999, zlib.crc32(site.encode())])
+    log_lo, log_hi = np.log(cfg.site_gain)
+    return {"gain": float(np.exp(rng.uniform(log_lo, log_hi))),
+            "gamma": float(rng.uniform(*cfg.site_gamma)),
+            "noise": float(rng.uniform(*cfg.site_noise)),
+            "bias": float(rng.uniform(*cfg.site_bias)),
+            "slice_mm": float(rng.uniform(*cfg.site_slice_mm))}
+
+
+def site_signatures(seed: int, cfg: SynthConfig | None = None) -> pd.DataFrame:
+    """:func:`site_signature` of every BraTS 2019 site, one row per site (for the book).
+
+    Args:
+        seed: the cohort seed.
+        cfg: the generator's knobs.
+
+    Example:
+        >>> site_signatures(2022).round(2)
+    """
+    return pd.DataFrame({s: site_signature(s, seed, cfg) for s in BRATS19_SITE_GRADES}).T
+
+
+def _through_plane(values: np.ndarray, mask: np.ndarray, slice_mm: float) -> np.ndarray:
+    """Brain-voxel values as acquired with ``slice_mm`` slices and resampled to 1 mm: a box
+    average along the axial axis (zero outside the brain, as partial volume with it)."""
+    width = int(round(slice_mm))
+    if width <= 1:
+        return values
+    volume = np.zeros(mask.shape, np.float32)
+    volume[mask] = values
+    return ndimage.uniform_filter1d(volume, width, axis=2, mode="constant")[mask]
 
 
 def synth_patient(
-    grade: str, seed: int, index: int, cfg: SynthConfig | None = None
+    grade: str, seed: int, index: int, cfg: SynthConfig | None = None, site: str = "2013",
 ) -> tuple[dict[str, np.ndarray], TumourSpec]:
-    """Generate one patient: ``{t1, t1ce, t2, flair: int16, seg: uint8}`` and its tumour spec."""
+    """Generate one patient: ``{t1, t1ce, t2, flair: int16, seg: uint8}`` and its tumour spec.
+
+    Args:
+        grade: ``"HGG"`` or ``"LGG"``.
+        seed: the cohort seed.
+        index: the patient's number in the cohort (its own random stream).
+        cfg: the generator's knobs.
+        site: the BraTS 2019 site whose acquisition signature the images carry.
+
+    Example:
+        >>> volumes, spec = synth_patient("HGG", seed=2022, index=0, site="CBICA")
+    """
     cfg = cfg or SynthConfig()
     rng = np.random.default_rng([seed, index])
     tpl = template()
-    site = int(rng.integers(cfg.n_sites))
-    site_p = _site_params(seed, cfg)[site]
+    site_p = site_signature(site, seed, cfg)
     spec = _draw_tumour(rng, grade, site, cfg)
 
     # Work inside the (dilated) brain bounding box only: the rest is background.
@@ -331,10 +480,11 @@ def synth_patient(
         "necrosis": np.zeros(tbox, bool),
         "enhancing": np.zeros(tbox, bool),
     }
+    necrosis_radius = rng.uniform(*cfg.hgg_necrosis_radius)
     if spec.necrosis:
-        regions["necrosis"] = rho < rng.uniform(0.40, 0.60)
+        regions["necrosis"] = rho < necrosis_radius
     if spec.enhancing == "rim":
-        inner = rng.uniform(0.50, 0.70) if spec.necrosis else rng.uniform(0.0, 0.5)
+        inner = necrosis_radius + 0.05 if spec.necrosis else rng.uniform(0.0, 0.5)
         regions["enhancing"] = (rho < 1.0) & (rho >= inner) & (patch > -0.8)
     elif spec.enhancing == "patch":
         regions["enhancing"] = (rho < 1.0) & (patch > 0.9)
@@ -359,7 +509,7 @@ def synth_patient(
     }
     kind_sum = sum(kind_w.values()) + 1e-6
     tissue_sum = tissue["gm"] + tissue["wm"] + tissue["csf"] + 1e-6
-    bias = np.exp(site_p["bias"] * _smooth_noise(rng, (3, 3, 3), box)[mask])
+    bias_field = site_p["bias"] * _smooth_noise(rng, (3, 3, 3), box)[mask]
     # Thermal noise from its own stream (torch's generator: about twice numpy's normal
     # rate), drawn for brain voxels only (the background is 0).
     import torch
@@ -375,7 +525,8 @@ def synth_patient(
         lesion = sum(kind_w[k] * mu[k] for k in LESIONS) / kind_sum
         lesion = lesion * (1 + spec.heterogeneity * texture)
         img[brain_tb] = (1 - lesion_w) * img[brain_tb] + lesion_w * lesion
-        img = np.clip(img * bias, 0, None) ** site_p["gamma"]
+        img *= np.exp(cfg.sequence_bias[seq] * bias_field)
+        img = _through_plane(np.clip(img, 0, None) ** site_p["gamma"], mask, site_p["slice_mm"])
         img += site_p["noise"] * torch.randn(img.shape, generator=noise_rng).numpy()
         img = np.abs(img) * (site_p["gain"] * rng.uniform(0.9, 1.1))
         full = np.zeros(SHAPE, np.int16, order="F")  # NIfTI's order: written without a copy
@@ -389,9 +540,20 @@ def synth_patient(
 
 
 # --------------------------------------------------------------------------- cohort
-def patient_id(index: int, site: int | None = None) -> str:
-    """BraTS-2019-like id of a synthetic patient: ``BraTS19_SYN_001_1``."""
-    return f"BraTS19_SYN_{index + 1:03d}_1"
+def patient_id(index: int, site: str) -> str:
+    """The id of a synthetic patient, named like the real BraTS 2019 release
+    (``BraTS19_<SITE>_<n>_1``; ``n`` is the patient's number in the cohort, so ids are unique
+    and do not reveal the grade).
+
+    Args:
+        index: the patient's number in the cohort (from 0).
+        site: its BraTS 2019 site.
+
+    Example:
+        >>> patient_id(0, "CBICA")
+        'BraTS19_CBICA_001_1'
+    """
+    return f"BraTS19_{site}_{index + 1:03d}_1"
 
 
 def nifti(data: np.ndarray, kind: str = "image") -> nib.Nifti1Image:
@@ -408,7 +570,7 @@ def save_nifti_gz(img: nib.Nifti1Image, path: str | Path) -> Path:
     about 6× faster than zlib's level 1, which nibabel uses, and smaller), atomically.
 
     Example:
-        >>> save_nifti_gz(nifti(volume), "BraTS19_SYN_001_1_flair.nii.gz")
+        >>> save_nifti_gz(nifti(volume), "BraTS19_CBICA_001_1_flair.nii.gz")
     """
     from isal import igzip
 
@@ -420,13 +582,13 @@ DONE = ".done"  # per-patient marker, written after its five files
 
 
 def _write_patient(args: tuple) -> dict:
-    out_dir, grade, seed, index, cfg = args
-    pid = patient_id(index)
+    out_dir, grade, site, seed, index, cfg = args
+    pid = patient_id(index, site)
     folder = Path(out_dir) / grade / pid
     done = folder / DONE
     if done.exists():  # finished before an interruption: reuse
         return json.loads(done.read_text())
-    volumes, spec = synth_patient(grade, seed, index, cfg)
+    volumes, spec = synth_patient(grade, seed, index, cfg, site)
     folder.mkdir(parents=True, exist_ok=True)
     for key, data in volumes.items():
         save_nifti_gz(nifti(data, "seg" if key == "seg" else "image"),
@@ -463,8 +625,9 @@ def make_cohort(
     """Write a synthetic cohort in the BraTS 2019 layout under ``root``; return its truth table.
 
     ``root/HGG/<id>/<id>_{t1,t1ce,t2,flair,seg}.nii.gz``, ``root/LGG/...``,
-    ``root/name_mapping.csv``, ``root/synthetic_truth.csv`` (the drawn tumour of each
-    patient) and ``root/synthetic_config.json`` (:func:`cohort_config`). Written into
+    ``root/name_mapping.csv`` (grade, id and site of each patient; sites and grades as in
+    BraTS 2019 unless ``cfg.site_confounded`` is False), ``root/synthetic_truth.csv`` (the
+    drawn tumour of each patient) and ``root/synthetic_config.json`` (:func:`cohort_config`). Written into
     ``<root>.partial`` and renamed at the end, so an interrupted run never leaves a half
     cohort at ``root``; rerun with the same arguments, it resumes with the patients not yet
     finished. An existing ``root`` is refused.
@@ -481,9 +644,10 @@ def make_cohort(
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
         write_json(partial / CONFIG_FILE, wanted)
-    grades = ["LGG"] * n_lgg + ["HGG"] * n_hgg
-    order = np.random.default_rng(seed).permutation(len(grades))  # ids do not reveal grade
-    jobs = [(str(partial), grades[i], seed, int(rank), cfg) for rank, i in enumerate(order)]
+    # Sites and grades in a seeded random order: the patient's number reveals neither.
+    assignment = assign_sites(n_lgg, n_hgg, seed, confounded=cfg.site_confounded)
+    jobs = [(str(partial), grade, site, seed, i, cfg)
+            for i, (grade, site) in enumerate(assignment.itertuples(index=False))]
     workers = workers or default_workers()
     template()  # load once before forking
     if workers > 1:
@@ -496,8 +660,8 @@ def make_cohort(
         rows = [_write_patient(j) for j in tqdm(jobs, desc="synthetic cohort",
                                                 disable=not progress)]
     truth = pd.DataFrame(rows).sort_values("patient_id").reset_index(drop=True)
-    mapping = truth[["grade", "patient_id"]].rename(columns={"grade": "Grade",
-                                                             "patient_id": "BraTS_2019_subject_ID"})
+    mapping = truth[["grade", "patient_id", "site"]].rename(
+        columns={"grade": "Grade", "patient_id": "BraTS_2019_subject_ID", "site": "Site"})
     save_csv(partial / "name_mapping.csv", mapping)
     save_csv(partial / "synthetic_truth.csv", truth)
     for grade in ("LGG", "HGG"):

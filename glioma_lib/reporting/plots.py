@@ -31,7 +31,7 @@ def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "f
         caption: the provenance line.
 
     Example:
-        >>> patient_montage(data.cohort, ['BraTS19_SYN_001_1'], ('t1', 'flair'))
+        >>> patient_montage(data.cohort, ['BraTS19_CBICA_001_1'], ('t1', 'flair'))
     """
     fig, axes = plt.subplots(len(patient_ids), len(sequences) + 1,
                              figsize=(3 * (len(sequences) + 1), 3.1 * len(patient_ids)),

@@ -57,7 +57,9 @@ def test_white_matter_proxy_stays_away_from_the_tumour_and_edge():
 
 def test_compare_puts_sources_side_by_side():
     rows = [{"source": s, "grade": g, "patient_id": f"{s}{i}", "x": float(i)}
-            for s in ("real", "synthetic") for g in ("HGG", "LGG") for i in range(3)]
+            for s in ("real", "synthetic, calibrated", "before") for g in ("LGG", "HGG")
+            for i in range(3)]
     table = compare(pd.DataFrame(rows))
-    assert list(table.columns) == ["real HGG", "real LGG", "synthetic HGG", "synthetic LGG"]
-    assert table.loc["x"].tolist() == [1.0] * 4 and table.loc["patients"].tolist() == [3] * 4
+    assert list(table.columns) == ["real HGG", "real LGG", "synthetic, calibrated HGG",
+                                   "synthetic, calibrated LGG", "before HGG", "before LGG"]
+    assert table.loc["x"].tolist() == [1.0] * 6 and table.loc["patients"].tolist() == [3] * 6

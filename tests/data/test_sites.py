@@ -84,3 +84,16 @@ def test_deconfounded_sites_keep_their_sizes_but_not_their_grades():
     # CBICA (all HGG in reality) now holds LGG patients too, about in the cohort's share
     cbica_lgg = ((table["site"] == "CBICA") & (table["grade"] == "LGG")).sum()
     assert 10 <= cbica_lgg <= 50
+
+
+def test_site_grade_table_counts_a_cohort_beside_brats19():
+    from glioma_lib.data.sites import site_grade_table
+
+    cohort = pd.DataFrame({"patient_id": ["BraTS19_CBICA_001_1", "BraTS19_CBICA_002_1",
+                                          "BraTS19_TCIA10_003_1", "Brats18_2013_20_1"],
+                           "grade": ["HGG", "HGG", "LGG", "LGG"]})
+    table = site_grade_table(cohort)
+    assert table.loc["CBICA", "HGG"] == 2 and table.loc["TCIA10", "LGG"] == 1
+    assert table.loc["2013", "LGG"] == 1 and table.loc["TCIA01", "HGG"] == 0
+    assert table.loc["CBICA", "BraTS 2019 HGG"] == 129
+    assert table.loc["total"].tolist() == [2, 2, 259, 76]

@@ -1,6 +1,7 @@
 """Tests of glioma_lib.data.synth."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from glioma_lib.data import synth
@@ -113,7 +114,7 @@ def test_interrupted_generation_resumes_per_patient(tmp_path, monkeypatch):
     moved = root / first.relative_to(partial)
     assert moved.stat().st_mtime_ns == stamp  # the finished patient was not generated again
     assert len(index_cohort(root)) == 2 and not list(root.glob("*/*/.done"))
-    assert (root / "synthetic_truth.csv").read_text().count("BraTS19_SYN") == 2
+    assert len(pd.read_csv(root / "synthetic_truth.csv")) == 2
 
 
 def test_one_pass_warp_matches_scipys_trilinear_sampling():
@@ -174,3 +175,75 @@ def test_isal_gzip_files_read_back_exactly(tmp_path):
     np.testing.assert_array_equal(np.asanyarray(img.dataobj), data)
     assert int(img.header["qform_code"]) == 2 and img.get_data_dtype() == np.int16
     assert path.read_bytes() == save_nifti_gz(nifti(data), tmp_path / "y.nii.gz").read_bytes()
+
+
+def test_patients_are_named_and_signed_by_their_brats19_site(small_cohort):
+    from glioma_lib.data.sites import BRATS19_SITE_GRADES, site_in_id
+
+    root, truth = small_cohort
+    mapping = pd.read_csv(root / "name_mapping.csv", dtype=str)
+    assert list(mapping.columns) == ["Grade", "BraTS_2019_subject_ID", "Site"]
+    for _, row in mapping.iterrows():  # ids like the real release, the site in the id
+        assert site_in_id(row["BraTS_2019_subject_ID"]) == row["Site"]
+        assert row["Site"] in BRATS19_SITE_GRADES
+        hgg, lgg = BRATS19_SITE_GRADES[row["Site"]]  # confounded: a site that has the grade
+        assert (hgg if row["Grade"] == "HGG" else lgg) > 0
+    assert len(set(mapping["BraTS_2019_subject_ID"])) == len(mapping)
+
+
+def test_site_signature_is_one_draw_per_site_within_the_ranges():
+    cfg = synth.SynthConfig()
+    table = synth.site_signatures(2022, cfg)
+    assert len(table) == 14 and table.loc["CBICA"].to_dict() == synth.site_signature(
+        "CBICA", 2022, cfg)
+    for knob in ("gain", "gamma", "noise", "bias", "slice_mm"):
+        lo, hi = getattr(cfg, f"site_{knob}")
+        assert table[knob].between(lo, hi).all()
+    assert table["gain"].max() / table["gain"].min() > 5  # scanner scales differ widely
+    assert synth.site_signature("CBICA", 1) != synth.site_signature("CBICA", 2022)
+
+
+def test_site_signature_reaches_the_images():
+    cfg = synth.SynthConfig()
+    sites = synth.site_signatures(3, cfg)
+    lo, hi = sites["gain"].idxmin(), sites["gain"].idxmax()
+    dark, _ = synth.synth_patient("HGG", seed=3, index=0, cfg=cfg, site=lo)
+    bright, spec = synth.synth_patient("HGG", seed=3, index=0, cfg=cfg, site=hi)
+    assert spec.site == hi
+    ratio = np.median(bright["t1"][bright["t1"] > 0]) / np.median(dark["t1"][dark["t1"] > 0])
+    assert ratio > 0.5 * sites["gain"][hi] / sites["gain"][lo]
+    assert np.array_equal(dark["seg"], bright["seg"])  # the site changes the images only
+
+
+def test_thick_slices_blur_along_the_axial_axis_only():
+    from glioma_lib.data.synth import _through_plane
+
+    mask = np.ones((4, 4, 12), bool)
+    values = np.zeros(mask.shape, np.float32)
+    values[:, :, 6] = 5.0
+    same = _through_plane(values[mask], mask, 1.2)
+    assert np.array_equal(same, values[mask])
+    thick = _through_plane(values[mask], mask, 3.0).reshape(mask.shape)
+    np.testing.assert_allclose(thick[0, 0, 5:8], 5 / 3, rtol=1e-6)
+    assert thick[0, 0, 4] == 0 and np.allclose(thick, thick[:1, :1])  # nothing in-plane
+
+
+def test_site_confounding_knob_changes_the_cohort_identity():
+    on, off = synth.SynthConfig(), synth.SynthConfig(site_confounded=False)
+    assert synth.cohort_config(3, 3, 1, on) != synth.cohort_config(3, 3, 1, off)
+
+
+def test_calibration_table_holds_the_before_and_after_of_every_moved_knob():
+    cfg, before = synth.SynthConfig(), synth.uncalibrated_config()
+    assert synth.CALIBRATION, "the calibration is documented"
+    for knob, (old, new, why) in synth.CALIBRATION.items():
+        assert getattr(cfg, knob) == new and getattr(before, knob) == old and why
+        assert old != new
+
+
+def test_calibration_table_lists_each_moved_knob_and_contrast():
+    table = synth.calibration_table()
+    assert list(table.columns) == ["before", "after", "why"]
+    assert table.loc["lgg_core_radius_mm", "before"] == "(9.0, 22.0)"
+    assert "contrast oedema flair" in table.index and "contrast wm t1" not in table.index
+    assert (table["before"] != table["after"]).all()
