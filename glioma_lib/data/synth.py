@@ -628,9 +628,9 @@ def make_cohort(
     ``root/name_mapping.csv`` (grade, id and site of each patient; sites and grades as in
     BraTS 2019 unless ``cfg.site_confounded`` is False), ``root/synthetic_truth.csv`` (the
     drawn tumour of each patient) and ``root/synthetic_config.json`` (:func:`cohort_config`).
-    Written into ``<root>.partial`` and renamed at the end, so an interrupted run never leaves a half
-    cohort at ``root``; rerun with the same arguments, it resumes with the patients not yet
-    finished. An existing ``root`` is refused.
+    Written into ``<root>.partial`` and renamed at the end, so an interrupted run never leaves
+    a half cohort at ``root``; rerun with the same arguments, it resumes with the patients not
+    yet finished. An existing ``root`` is refused.
     """
     from tqdm import tqdm
 
