@@ -9,7 +9,7 @@ and writes ``bench/results/realism.json`` (per patient, the per-source-and-grade
 medians, provenance) and ``bench/results/realism_montage.png`` (real and synthetic patients
 at their largest-tumour slice).
 
-    python bench/bench_realism.py --synthetic 24
+    python bench/bench_realism.py --synthetic 16
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def describe(cohort: pd.DataFrame, source: str) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--synthetic", type=int, default=24)
+    ap.add_argument("--synthetic", type=int, default=16)
     ap.add_argument("--seed", type=int, default=2022)
     args = ap.parse_args()
     rows, provenance = [], {"generator_version": GENERATOR_VERSION, "seed": args.seed,
