@@ -182,3 +182,44 @@ def fold_split(index: pd.DataFrame, folds: np.ndarray, fold: int,
     which = {**dict.fromkeys(train["patient_id"], "train"),
              **dict.fromkeys(val["patient_id"], "val"), **dict.fromkeys(test, "test")}
     return index["patient_id"].map(which).to_numpy().astype(str)
+
+
+def leave_site_out(index: pd.DataFrame, site: pd.Series | np.ndarray, k: int = 5,
+                   val_fraction: float = 0.15, seed: int = 0) -> np.ndarray:
+    """Per-row ``"train"``/``"val"``/``"test"`` labels that test on sites never seen in
+    training: whole sites are grouped into ``k`` folds by scikit-learn's
+    ``StratifiedGroupKFold`` (sites as groups, kept as close to the cohort's grade ratio as
+    whole sites allow), and the test set is the first fold holding both grades (in BraTS 2019
+    most sites hold one grade only, so a single held-out site could not be graded).
+    Validation is a grade-stratified ``val_fraction`` of the training sites' patients.
+
+    Args:
+        index: the slice index.
+        site: the site of each row of ``index``.
+        k: folds of sites.
+        val_fraction: share of the training sites' patients held out for validation.
+        seed: the fold and validation draws.
+
+    Example:
+        >>> leave_site_out(data.index, sites(data.index.patient_id).to_numpy())
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    frame = index.assign(site=np.asarray(site))
+    patients = frame.groupby("patient_id", sort=True)[["grade", "site"]].first().reset_index()
+    folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    test_sites: set[str] | None = None
+    for _, test_idx in folds.split(patients, patients["grade"], groups=patients["site"]):
+        if patients["grade"].iloc[test_idx].nunique() == 2:
+            test_sites = set(patients["site"].iloc[test_idx])
+            break
+    if test_sites is None:
+        raise ValueError("no fold of whole sites holds both grades: too few mixed sites")
+    held = patients["site"].isin(test_sites)
+    rest = patients[~held]
+    train, val = train_test_split(rest, test_size=val_fraction, stratify=rest["grade"],
+                                  random_state=seed)
+    which = {**dict.fromkeys(train["patient_id"], "train"),
+             **dict.fromkeys(val["patient_id"], "val"),
+             **dict.fromkeys(patients.loc[held, "patient_id"], "test")}
+    return frame["patient_id"].map(which).to_numpy().astype(str)

@@ -116,3 +116,26 @@ def test_fold_splits_test_every_patient_exactly_once_with_both_grades():
     assert sorted(tested) == sorted(set(idx["patient_id"]))  # each patient tested once
     with pytest.raises(ValueError, match="fold 7"):
         fold_split(idx, folds, 7)
+
+
+def test_leave_site_out_tests_on_unseen_sites_holding_both_grades():
+    from glioma_lib.data.sites import assign_sites
+    from glioma_lib.data.splits import leave_site_out
+
+    sites = assign_sites(76, 259, seed=0)  # the real BraTS 2019 site x grade counts
+    idx = pd.DataFrame({"patient_id": [f"P{i:03d}" for i in range(len(sites))
+                                       for _ in range(2)],
+                        "grade": np.repeat(sites["grade"].to_numpy(), 2)})
+    site = np.repeat(sites["site"].to_numpy(), 2)
+    split = leave_site_out(idx, site, seed=3)
+    frame = idx.assign(split=split, site=site)
+    test_sites = set(frame.loc[frame.split == "test", "site"])
+    assert test_sites and not test_sites & set(frame.loc[frame.split != "test", "site"])
+    assert set(frame.loc[frame.split == "test", "grade"]) == {"HGG", "LGG"}
+    assert set(frame.loc[frame.split == "val", "grade"]) == {"HGG", "LGG"}
+    assert frame.groupby("patient_id")["split"].nunique().max() == 1
+    assert 0.05 < (frame.split == "test").mean() < 0.5
+    one_grade_per_site = pd.DataFrame({"patient_id": ["a", "b", "c", "d"],
+                                       "grade": ["HGG", "HGG", "LGG", "LGG"]})
+    with pytest.raises(ValueError, match="both grades"):
+        leave_site_out(one_grade_per_site, np.array(["X", "X", "Y", "Y"]), k=2)
