@@ -60,6 +60,9 @@ GENERATOR_VERSION = 4
 #: ``gaussian_filter`` truncates at 4 sigma: radius int(4 * 0.8 + 0.5) = 3 voxels).
 SOFT_SIGMA = 0.8
 SOFT_REACH = 4
+#: The sequences a site acquires in 2-D with its slice thickness (``site_slice_mm``); T1 and
+#: T1ce stay 1 mm (3-D acquisitions).
+THICK_SLICE_SEQUENCES = ("t2", "flair")
 #: The per-patient random stream of the thermal noise: a torch generator seeded from
 #: ``SeedSequence([seed, index, 1])``.
 NOISE_STREAM = 1
@@ -117,7 +120,8 @@ class SynthConfig:
     #: Per-site acquisition signature, drawn once per site from these ranges
     #: (:func:`site_signature`): intensity scale (log-uniform; real BraTS scales differ ~20×
     #: between sites), gamma, thermal noise (fraction of white matter), bias-field strength
-    #: (log-amplitude) and slice thickness (mm, resampled to 1 mm: through-plane blur).
+    #: (log-amplitude) and slice thickness of the 2-D sequences (mm, resampled to 1 mm:
+    #: through-plane blur; :data:`THICK_SLICE_SEQUENCES`).
     site_gain: tuple[float, float] = (150.0, 3000.0)
     site_gamma: tuple[float, float] = (0.85, 1.15)
     site_noise: tuple[float, float] = (0.008, 0.025)
@@ -256,11 +260,18 @@ def _upsampling_matrix(size: int, grid: int) -> np.ndarray:
 
 def _smooth_noise(rng: np.random.Generator, grid: tuple[int, ...], shape: tuple[int, ...],
                   crop: tuple[slice, ...] | None = None) -> np.ndarray:
-    """Smooth random field in about [-1, 1]: coarse normal noise, linearly upsampled (one
-    small matrix product per axis instead of a 3-D spline zoom of the whole volume).
-    ``crop`` returns only that block of the field (the same draws, the same values)."""
+    """Smooth random field in about [-1, 1]: coarse normal noise, linearly upsampled (what a
+    3-D order-1 ``ndimage.zoom`` in grid mode computes: torch's trilinear interpolation for the
+    whole field, one small matrix product per axis for a block of it). ``crop`` returns only
+    that block of the field (the same draws, the same values)."""
     out = rng.standard_normal(grid).astype(np.float32)
-    crop = crop or tuple(slice(0, s) for s in shape)
+    if crop is None:
+        import torch
+
+        with torch.inference_mode():
+            return torch.nn.functional.interpolate(
+                torch.from_numpy(out)[None, None], size=shape, mode="trilinear",
+                align_corners=False)[0, 0].numpy()
     for axis, (size, g, part) in enumerate(zip(shape, grid, crop, strict=True)):
         weights = _upsampling_matrix(size, g)[part]
         out = np.moveaxis(np.tensordot(weights, out, axes=(1, axis)), 0, axis)
@@ -382,15 +393,20 @@ def site_signatures(seed: int, cfg: SynthConfig | None = None) -> pd.DataFrame:
     return pd.DataFrame({s: site_signature(s, seed, cfg) for s in BRATS19_SITE_GRADES}).T
 
 
-def _through_plane(values: np.ndarray, mask: np.ndarray, slice_mm: float) -> np.ndarray:
+def _through_plane(values: np.ndarray, mask: np.ndarray, slice_mm: float,
+                   work: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Brain-voxel values as acquired with ``slice_mm`` slices and resampled to 1 mm: a box
-    average along the axial axis (zero outside the brain, as partial volume with it)."""
+    average along the axial axis (zero outside the brain, as partial volume with it).
+    ``work``: two float32 arrays of ``mask``'s shape, the first zero outside ``mask``, reused
+    across calls instead of allocating."""
     width = int(round(slice_mm))
     if width <= 1:
         return values
-    volume = np.zeros(mask.shape, np.float32)
+    volume, blurred = work or (np.zeros(mask.shape, np.float32), np.empty(mask.shape,
+                                                                          np.float32))
     volume[mask] = values
-    return ndimage.uniform_filter1d(volume, width, axis=2, mode="constant")[mask]
+    ndimage.uniform_filter1d(volume, width, axis=2, mode="constant", output=blurred)
+    return blurred[mask]
 
 
 def synth_patient(
@@ -517,6 +533,7 @@ def synth_patient(
     noise_rng = torch.Generator().manual_seed(int(np.random.SeedSequence(
         [seed, index, NOISE_STREAM]).generate_state(1, np.uint64)[0] >> 1))
     volumes: dict[str, np.ndarray] = {}
+    work = (np.zeros(box, np.float32), np.empty(box, np.float32))  # for _through_plane
     for seq in SEQUENCES_ALL:
         jit = {t: 1 + cfg.contrast_jitter * rng.uniform(-1, 1) for t in cfg.tissue_contrast}
         mu = {t: cfg.tissue_contrast[t][seq] * jit[t] for t in cfg.tissue_contrast}
@@ -526,7 +543,9 @@ def synth_patient(
         lesion = lesion * (1 + spec.heterogeneity * texture)
         img[brain_tb] = (1 - lesion_w) * img[brain_tb] + lesion_w * lesion
         img *= np.exp(cfg.sequence_bias[seq] * bias_field)
-        img = _through_plane(np.clip(img, 0, None) ** site_p["gamma"], mask, site_p["slice_mm"])
+        img = np.clip(img, 0, None) ** site_p["gamma"]
+        if seq in THICK_SLICE_SEQUENCES:
+            img = _through_plane(img, mask, site_p["slice_mm"], work)
         img += site_p["noise"] * torch.randn(img.shape, generator=noise_rng).numpy()
         img = np.abs(img) * (site_p["gain"] * rng.uniform(0.9, 1.1))
         full = np.zeros(SHAPE, np.int16, order="F")  # NIfTI's order: written without a copy

@@ -145,10 +145,10 @@ def test_smooth_noise_crop_is_the_same_block_of_the_same_field():
     coarse = np.random.default_rng(3).standard_normal(grid).astype(np.float32)
     zoomed = ndimage.zoom(coarse, [s / g for s, g in zip(shape, grid, strict=True)], order=1,
                           grid_mode=True, mode="nearest")  # what version 2 computed
-    np.testing.assert_allclose(full, zoomed, atol=1e-5)
+    np.testing.assert_allclose(full, zoomed, atol=1e-5)  # torch trilinear = zoom, grid mode
     crop = (slice(3, 9), slice(10, 31), slice(0, 25))
     part = _smooth_noise(np.random.default_rng(3), grid, shape, crop)
-    np.testing.assert_allclose(part, full[crop], atol=1e-6)
+    np.testing.assert_allclose(part, full[crop], atol=1e-5)
 
 
 def test_bounding_box_grows_by_the_margin_and_stays_in_bounds():
