@@ -96,12 +96,20 @@ class ProtocolSpec:
     def build(cls, data: Data, protocol: str, profile: Profile | None = None,
               labels: np.ndarray | None = None, tag: str | None = None,
               backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
-              light: bool = False, max_train: int | None = None) -> ProtocolSpec:
+              light: bool = False, max_train: int | None = None,
+              split: np.ndarray | None = None) -> ProtocolSpec:
         """The spec of :func:`run_protocol` (same arguments)."""
         profile = profile or data.profile
         if light:
             profile = replace(profile, epochs=profile.extra_epochs, offline_aug=False)
-        split = data.split(protocol)
+        if split is None:
+            split = data.split(protocol)
+        else:
+            split = np.asarray(split).astype(str)
+            if len(split) != len(data.index) or not {"train", "val", "test"} <= set(split):
+                raise ValueError(f"split for {protocol!r}: need one of train/val/test per "
+                                 f"slice ({len(data.index)}), each present; got {len(split)} "
+                                 f"labels {sorted(set(split))}")
         tr, va, te = (np.flatnonzero(split == s) for s in ("train", "val", "test"))
         if max_train is not None and max_train < len(tr):
             rng = np.random.default_rng(profile.seed)
@@ -186,12 +194,14 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                  labels: np.ndarray | None = None, tag: str | None = None,
                  backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
                  sequences: tuple[str, ...] | None = None, light: bool = False,
-                 max_train: int | None = None, progress: bool = False) -> ProtocolRun:
+                 max_train: int | None = None, split: np.ndarray | None = None,
+                 progress: bool = False) -> ProtocolRun:
     """Train one model per sequence on ``protocol``'s split and predict its val and test rows.
 
     Args:
         data: the prepared data stages (:func:`glioma_lib.data.stages.prepare_data`).
-        protocol: ``"slice"`` (the paper's split) or ``"patient"`` (honest).
+        protocol: ``"slice"`` (the paper's split) or ``"patient"`` (honest); with
+            ``split``, the name of that split.
         profile: overrides ``data.profile``.
         labels: overrides the true labels (e.g. shuffled by patient).
         tag: names the cached run (default: the protocol).
@@ -202,6 +212,9 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         light: the profile's lighter comparison recipe (``extra_epochs``, online
             augmentation only).
         max_train: train on a seeded random subset of that many training slices.
+        split: per-slice ``"train"``/``"val"``/``"test"`` labels to use instead of
+            ``protocol``'s (e.g. :func:`glioma_lib.data.splits.leave_site_out` or
+            :func:`~glioma_lib.data.splits.fold_split`); part of each model's cache key.
 
     Each model is cached (:func:`train_sequence`); a killed book picks up where it stopped.
 
@@ -210,7 +223,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         >>> run.predictions[["patient_id", "label", "p_flair"]].head()
     """
     spec = ProtocolSpec.build(data, protocol, profile, labels, tag, backbone, weights, light,
-                              max_train)
+                              max_train, split)
     sequences = tuple(sequences or spec.profile.sequences)
     runs = {seq: train_sequence(spec, seq, progress) for seq in sequences}
     test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")

@@ -123,3 +123,24 @@ def test_histories_are_named_like_the_paper(unit_data):
     table = run.history_table()
     assert table.shape[0] == unit_data.profile.epochs
     assert ("FLAIR", "val_loss") in table.columns
+
+
+def test_a_given_split_is_used_and_keys_the_cache(unit_data):
+    import numpy as np
+
+    from glioma_lib.data.splits import fold_split, patient_kfold
+
+    folds = patient_kfold(unit_data.index, k=3, seed=0)
+    runs, manifests = {}, []
+    for fold in (0, 1):
+        split = fold_split(unit_data.index, folds, fold, val_fraction=0.3, seed=0)
+        runs[fold] = run_protocol(unit_data, f"fold{fold}", split=split, sequences=("flair",),
+                                  light=True, backbone="mobilenet_v2", weights=None,
+                                  tag="unit-kfold")
+        tested = set(runs[fold].predictions["patient_id"])
+        assert tested == set(unit_data.index.loc[folds == fold, "patient_id"])
+        manifests.append(json.loads((runs[fold].runs["flair"].folder
+                                     / "manifest.json").read_text()))
+    assert manifests[0]["split"] != manifests[1]["split"]  # the same tag retrained
+    with pytest.raises(ValueError, match="one of train/val/test per slice"):
+        run_protocol(unit_data, "bad", split=np.array(["train"] * len(unit_data.index)))
