@@ -214,8 +214,9 @@ def _window(array: np.ndarray, centre: np.ndarray, shape: tuple[int, ...]) -> np
     return out
 
 
-#: The template maps each patient's deformation samples.
-WARPED = ("mask", "gm", "wm", "csf")
+#: The template maps each patient's deformation samples (CSF is the rest of the brain mask:
+#: trilinear sampling is linear, so it is the sampled mask minus the sampled GM and WM).
+WARPED = ("mask", "gm", "wm")
 
 
 @lru_cache(maxsize=1)
@@ -249,7 +250,7 @@ def template() -> dict[str, np.ndarray]:
     lo, hi = np.maximum(nz.min(0) - 8, 0), np.minimum(nz.max(0) + 9, SHAPE)
     return {"gm": gm, "wm": wm, "csf": csf, "mask": mask, "depth": depth.astype(np.float32),
             # the maps every patient warps, stacked once (not per patient: 140 MB to copy)
-            "stacked": (WARPED, np.stack([{"mask": mask, "gm": gm, "wm": wm, "csf": csf}[k]
+            "stacked": (WARPED, np.stack([{"mask": mask, "gm": gm, "wm": wm}[k]
                                           for k in WARPED])),
             "allowed": allowed, "sites": sites, "mask_grown": grown,
             "site_depth": depth[allowed].astype(np.float32),
@@ -473,7 +474,8 @@ def synth_patient(
     inside = sampled["mask"] > 0.5
     mask = np.zeros(box, bool)
     mask[candidate] = inside
-    tissue = {k: sampled[k][inside] for k in ("gm", "wm", "csf")}
+    tissue = {k: sampled[k][inside] for k in ("gm", "wm")}
+    tissue["csf"] = np.clip(sampled["mask"][inside] - tissue["gm"] - tissue["wm"], 0, None)
     del sampled
     flat_index = np.cumsum(mask, dtype=np.int32).reshape(box) - 1  # box voxel → brain voxel
 
