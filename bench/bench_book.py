@@ -48,6 +48,21 @@ def parse(lines: list[str]) -> dict:
     return result
 
 
+def _commit() -> str | None:
+    """The checkout's commit (with ``+changes`` when the tree differs), or None without git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
@@ -64,7 +79,11 @@ def main() -> None:
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name,
               "image_size": profile.image_size, "epochs": profile.epochs,
               "offline_aug": profile.offline_aug,
-              "precision": precision_name(pick_device(), profile.precision)}
+              "precision": precision_name(pick_device(), profile.precision),
+              "commit": _commit()}
+    from glioma_lib.data.synth import GENERATOR_VERSION
+
+    result["generator_version"] = GENERATOR_VERSION
     if args.cold:
         from glioma_lib.config import stage_dir
         from glioma_lib.data.stages import ensure_cohort, synthetic_root
