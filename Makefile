@@ -59,6 +59,7 @@ bench: setup
 	$(PY) bench/bench_precision.py equivalence --seeds 2022 1 2 3 4
 	$(PY) bench/bench_options.py
 	$(PY) bench/bench_realism.py
+	$(PY) bench/bench_real_patients.py --profile default
 
 clean:
 	rm -rf _build results

@@ -1,0 +1,80 @@
+"""Benchmark: the default book's networks (trained on the synthetic cohort) grading the real
+BraTS patients of ``../shared/brats-sample`` (issue 15: "report the same figure on the four
+shared patients after each change").
+
+Grades every real patient with ``glioma_lib.predict.grade`` — the rule of ``glioma-grade
+predict`` — using the patient-protocol models of the last ``make book`` (``results/<profile>/
+models/patient``), once with the BraTS mask and once with the automatic tumour window, and
+writes ``bench/results/real_patients.json``: per patient the true grade, the verdict, the
+vote score and each sequence's probability; and per window method the accuracy and, where
+both grades are present, the AUC of the vote score. Four patients make a check, not an
+estimate. Skipped with a note where ``../shared`` or the models are absent.
+
+    python bench/bench_real_patients.py --profile default
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+from glioma_lib.config import project_root, stage_dir
+from glioma_lib.data.brats import index_cohort
+from glioma_lib.data.synth import GENERATOR_VERSION
+
+OUT = Path(__file__).parent / "results"
+SAMPLE = project_root().parent / "shared" / "brats-sample"
+
+
+def main() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from glioma_lib.predict import grade
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="default")
+    args = ap.parse_args()
+    models = stage_dir(args.profile, "models") / "patient"
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "profile": args.profile, "models": str(models.relative_to(project_root())),
+              "generator_version": GENERATOR_VERSION}
+    if not SAMPLE.exists() or not models.exists():
+        result["skipped"] = f"absent: {SAMPLE if not SAMPLE.exists() else models}"
+        print(result["skipped"])
+    else:
+        cohort = index_cohort(SAMPLE)
+        rows = []
+        for _, patient in cohort.iterrows():
+            for method in ("mask", "automatic"):
+                files = {s: patient[s] for s in ("t1", "t2", "flair")}
+                if method == "mask":
+                    files["seg"] = patient["seg"]
+                report, _ = grade(files, models, "patient")
+                rows.append({"patient_id": patient["patient_id"], "grade": patient["grade"],
+                             "window": method, "verdict": report["grade"],
+                             "score_hgg": report["score_hgg"],
+                             **{f"p_{s}": v["probability_hgg"]
+                                for s, v in report["sequences"].items()},
+                             "weights": report["models"]["flair"]["weights"]})
+                print(json.dumps(rows[-1]), flush=True)
+        summary = {}
+        for method in ("mask", "automatic"):
+            part = [r for r in rows if r["window"] == method]
+            truth = [r["grade"] == "HGG" for r in part]
+            summary[method] = {
+                "accuracy": sum(r["verdict"] == r["grade"] for r in part) / len(part),
+                "auc": (roc_auc_score(truth, [r["score_hgg"] for r in part])
+                        if len(set(truth)) == 2 else None),
+                "patients": len(part)}
+        result.update({"sample": f"{SAMPLE.name}: {len(cohort)} real BraTS patients",
+                       "patients": rows, "summary": summary})
+        print(json.dumps(summary))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "real_patients.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
