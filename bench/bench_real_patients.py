@@ -37,11 +37,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
     args = ap.parse_args()
-    models = stage_dir(args.profile, "models") / "patient"
+    models = stage_dir(args.profile, "models")
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "profile": args.profile, "models": str(models.relative_to(project_root())),
               "generator_version": GENERATOR_VERSION}
-    if not SAMPLE.exists() or not models.exists():
+    if not SAMPLE.exists() or not (models / "patient").exists():
         result["skipped"] = f"absent: {SAMPLE if not SAMPLE.exists() else models}"
         print(result["skipped"])
     else:
