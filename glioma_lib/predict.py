@@ -120,7 +120,17 @@ def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, 
 def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None = None,
           gradcam: bool = False) -> tuple[dict, dict]:
     """Grade one patient. Returns the JSON report and, for the PNG, the key-slice images
-    (and Grad-CAM maps when asked)."""
+    (and Grad-CAM maps when asked).
+
+    Args:
+        files: ``t1``, ``t2``, ``flair`` (and optionally ``seg``) NIfTI paths.
+        models: a book's models folder (or one protocol's).
+        protocol: ``patient`` or ``slice`` (default: patient, else slice).
+        gradcam: also compute Grad-CAM maps of the key slice.
+
+    Example:
+        >>> report, _ = grade({"t1": t1, "t2": t2, "flair": flair}, "results/default/models")
+    """
     start = time.perf_counter()
     volumes = check_inputs(files)
     folder, protocol = find_models(models, protocol)

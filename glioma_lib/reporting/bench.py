@@ -317,3 +317,24 @@ def result_image(path):
     if not path.exists():
         return f"not made yet: {path.name} (run the benchmark that writes it)"
     return Image(filename=str(path))
+
+
+def real_patients_table(path) -> pd.DataFrame:
+    """The default networks (trained on the synthetic cohort) grading the real sample: one
+    row per patient and window method (``bench/results/real_patients.json``, made by
+    ``bench/bench_real_patients.py``), or a line saying why there is none.
+
+    Args:
+        path: the real-patients bench's JSON.
+
+    Example:
+        >>> real_patients_table("bench/results/real_patients.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    if "skipped" in data:
+        return pd.DataFrame({"value": [f"not measured: {data['skipped']}"]},
+                            index=pd.Index(["result"], name="measure"))
+    table = pd.DataFrame(data["patients"]).drop(columns=["weights"], errors="ignore")
+    return table.set_index(["window", "patient_id"]).sort_index()

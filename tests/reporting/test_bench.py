@@ -122,3 +122,20 @@ def test_result_image_shows_a_png_or_says_it_is_missing(tmp_path):
     fig = plt.figure()
     fig.savefig(tmp_path / "x.png")
     assert result_image(tmp_path / "x.png").data[:4] == b"\x89PNG"
+
+
+def test_real_patients_table_reads_the_bench_or_says_why_not(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import real_patients_table
+
+    assert "not measured" in real_patients_table(tmp_path / "none.json").iloc[0, 0]
+    (tmp_path / "s.json").write_text(json.dumps({"skipped": "absent: ../shared"}))
+    assert "absent" in real_patients_table(tmp_path / "s.json").iloc[0, 0]
+    rows = [{"patient_id": p, "grade": g, "window": w, "verdict": "HGG", "score_hgg": 1.0,
+             "p_flair": 0.9, "weights": "RANDOM INIT"}
+            for p, g in (("a", "HGG"), ("b", "LGG")) for w in ("mask", "automatic")]
+    (tmp_path / "r.json").write_text(json.dumps({"patients": rows}))
+    table = real_patients_table(tmp_path / "r.json")
+    assert table.loc[("mask", "b"), "grade"] == "LGG" and "weights" not in table
+    assert len(table) == 4
