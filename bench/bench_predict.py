@@ -76,6 +76,15 @@ def main() -> None:
             "command_with_mask_s": _best(
                 lambda: subprocess.run([sys.executable, "-m", "glioma_lib.cli", *with_seg],
                                        check=True, capture_output=True), args.repeats),
+            "command_with_mask_fp32_s": _best(
+                lambda: subprocess.run([sys.executable, "-m", "glioma_lib.cli", *with_seg,
+                                        "--precision", "fp32"],
+                                       check=True, capture_output=True), args.repeats),
+            "in_process_with_mask_fp32_s": _best(
+                lambda: cli(with_seg + ["--precision", "fp32"]), args.repeats),
+            "import_s": _best(
+                lambda: subprocess.run([sys.executable, "-c", "import glioma_lib.cli, "
+                                        "glioma_lib.predict"], check=True), args.repeats),
             "target_s": 5.0,
             "peak_rss_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",

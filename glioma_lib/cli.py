@@ -33,7 +33,8 @@ def _predict(args) -> int:
 
     files = {"t1": args.t1, "t2": args.t2, "flair": args.flair, "seg": args.seg}
     try:
-        report, figure = grade(files, args.models, args.protocol, gradcam=args.png is not None)
+        report, figure = grade(files, args.models, args.protocol, gradcam=args.png is not None,
+                               precision=args.precision)
     except InputError as err:
         print(f"glioma-grade predict: error: {err}", file=sys.stderr)
         return 2
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="which protocol's models (default: patient, else slice)")
     pred.add_argument("--out", required=True, help="the JSON report to write")
     pred.add_argument("--png", default=None, help="also write a PNG with Grad-CAM overlays")
+    pred.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                      help="inference arithmetic (default: as the book trains: bf16 autocast "
+                           "where the CPU or GPU has it)")
     pred.set_defaults(func=_predict)
 
     args = parser.parse_args(argv)

@@ -118,7 +118,7 @@ def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, 
 
 
 def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None = None,
-          gradcam: bool = False) -> tuple[dict, dict]:
+          gradcam: bool = False, precision: str = "auto") -> tuple[dict, dict]:
     """Grade one patient. Returns the JSON report and, for the PNG, the key-slice images
     (and Grad-CAM maps when asked).
 
@@ -127,6 +127,8 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
         models: a book's models folder (or one protocol's).
         protocol: ``patient`` or ``slice`` (default: patient, else slice).
         gradcam: also compute Grad-CAM maps of the key slice.
+        precision: inference arithmetic (``auto``, ``fp32``, ``bf16``;
+            :func:`glioma_lib.training.precision.resolve_precision`).
 
     Example:
         >>> report, _ = grade({"t1": t1, "t2": t2, "flair": flair}, "results/default/models")
@@ -149,7 +151,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
     window = tumour_window(mask, n_slices)
     slices, window, _ = patient_slices(volumes, SEQUENCES, n_slices, size, window=window)
     key = largest_tumour_slice(mask) - int(window[0])  # position of z* in the window
-    probs = {s: predict_probs(nets[s], slices[s]) for s in SEQUENCES}
+    probs = {s: predict_probs(nets[s], slices[s], precision=precision) for s in SEQUENCES}
     frame = pd.DataFrame({"patient_id": "input", "label": 0,
                           **{f"p_{s}": probs[s] for s in SEQUENCES}})
     verdict = patient_rule(frame, SEQUENCES).iloc[0]  # the rule chapter 6 evaluates
@@ -172,7 +174,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
         "protocol": protocol,
         "profile": meta["flair"].get("profile"),
         "image_size": size,
-        "precision": precision_name(pick_device(), backbone=meta["flair"]["backbone"]),
+        "precision": precision_name(pick_device(), precision, meta["flair"]["backbone"]),
         "library_version": __version__,
         "inputs": {k: str(v) for k, v in files.items() if v is not None},
         "seconds": round(time.perf_counter() - start, 3),

@@ -207,3 +207,20 @@ def test_command_shown_and_report_table(tmp_path):
     table = report_table(report)
     assert list(table.index) == ["T1WI", "T2WI", "FLAIR", "majority vote"]
     assert table.loc["majority vote", "vote"] == "LGG (1 of 3)"
+
+
+def test_inference_precision_can_be_chosen_and_is_reported(patient, models, tmp_path):
+    from glioma_lib.training.precision import precision_name
+
+    files, _ = patient
+    reports = {}
+    for choice in ("fp32", "auto"):
+        out = tmp_path / f"{choice}.json"
+        assert main(argv(files, models, out) + ["--precision", choice]) == 0
+        reports[choice] = json.loads(out.read_text())
+    assert reports["fp32"]["precision"] == "fp32"
+    assert reports["auto"]["precision"] == precision_name("cpu", "auto", "googlenet")
+    assert reports["fp32"]["grade"] in ("HGG", "LGG")
+    for s in SEQUENCES:  # the arithmetic moves probabilities by rounding only
+        assert reports["fp32"]["sequences"][s]["probability_hgg"] == pytest.approx(
+            reports["auto"]["sequences"][s]["probability_hgg"], abs=0.05)
