@@ -175,12 +175,19 @@ def fold_split(index: pd.DataFrame, folds: np.ndarray, fold: int,
     folds = np.asarray(folds)
     if fold not in set(folds.tolist()):
         raise ValueError(f"fold {fold} not among the folds {sorted(set(folds.tolist()))}")
-    test = index["patient_id"].to_numpy()[folds == fold]
-    rest = _patients(index[folds != fold])
+    return _held_out(index, set(index["patient_id"].to_numpy()[folds == fold]), val_fraction,
+                     seed)
+
+
+def _held_out(index: pd.DataFrame, test_ids: set[str], val_fraction: float,
+              seed: int) -> np.ndarray:
+    """Per-row labels: ``test_ids`` are the test set; of the other patients a
+    grade-stratified ``val_fraction`` is validation, the rest training."""
+    rest = _patients(index[~index["patient_id"].isin(test_ids)])
     train, val = train_test_split(rest, test_size=val_fraction, stratify=rest["grade"],
                                   random_state=seed)
     which = {**dict.fromkeys(train["patient_id"], "train"),
-             **dict.fromkeys(val["patient_id"], "val"), **dict.fromkeys(test, "test")}
+             **dict.fromkeys(val["patient_id"], "val"), **dict.fromkeys(test_ids, "test")}
     return index["patient_id"].map(which).to_numpy().astype(str)
 
 
@@ -215,11 +222,5 @@ def leave_site_out(index: pd.DataFrame, site: pd.Series | np.ndarray, k: int = 5
             break
     if test_sites is None:
         raise ValueError("no fold of whole sites holds both grades: too few mixed sites")
-    held = patients["site"].isin(test_sites)
-    rest = patients[~held]
-    train, val = train_test_split(rest, test_size=val_fraction, stratify=rest["grade"],
-                                  random_state=seed)
-    which = {**dict.fromkeys(train["patient_id"], "train"),
-             **dict.fromkeys(val["patient_id"], "val"),
-             **dict.fromkeys(patients.loc[held, "patient_id"], "test")}
-    return frame["patient_id"].map(which).to_numpy().astype(str)
+    held = set(patients.loc[patients["site"].isin(test_sites), "patient_id"])
+    return _held_out(index, held, val_fraction, seed)

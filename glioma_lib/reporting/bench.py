@@ -16,10 +16,12 @@ def _read(path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _missing(path) -> pd.DataFrame:
-    """The one-row table a result file that does not exist yet is shown as."""
-    return pd.DataFrame({"value": [f"not measured yet (run make bench): {Path(path).name}"]},
-                        index=pd.Index(["result"], name="measure"))
+def _missing(path, why: str | None = None) -> pd.DataFrame:
+    """The one-row table a result file that does not exist yet (or says ``why`` it holds no
+    result) is shown as."""
+    text = f"not measured: {why}" if why else f"not measured yet (run make bench): " \
+                                              f"{Path(path).name}"
+    return pd.DataFrame({"value": [text]}, index=pd.Index(["result"], name="measure"))
 
 
 def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
@@ -222,7 +224,7 @@ def equivalence_verdict(path, seeds: list[int] | None = None) -> str:
     """
     data = _read(path)
     if data is None:
-        return f"not measured yet (run make bench): {Path(path).name}"
+        return _missing(path).iloc[0, 0]
     result = equivalence_summary(data["runs"], seeds)
     summary, n = result["summary"], len(result["seeds"])
     inside = [m.replace("_", " ") for m in EQUIVALENCE_MEASURES
@@ -334,7 +336,6 @@ def real_patients_table(path) -> pd.DataFrame:
     if data is None:
         return _missing(path)
     if "skipped" in data:
-        return pd.DataFrame({"value": [f"not measured: {data['skipped']}"]},
-                            index=pd.Index(["result"], name="measure"))
+        return _missing(path, data["skipped"])
     table = pd.DataFrame(data["patients"]).drop(columns=["weights"], errors="ignore")
     return table.set_index(["window", "patient_id"]).sort_index()
