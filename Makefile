@@ -60,6 +60,7 @@ bench: setup
 	$(PY) bench/bench_options.py
 	$(PY) bench/bench_realism.py
 	$(PY) bench/bench_real_patients.py --profile default
+	$(PY) bench/bench_sites.py --profile default
 
 clean:
 	rm -rf _build results

@@ -10,7 +10,7 @@ predict → vote → metrics → book:
 * :mod:`glioma_lib.training` — ``augment``, ``train`` (loop, checkpoints, resume),
   ``precision`` (fp32 / bf16 / fp16 autocast per device),
   ``experiment`` (one protocol = one model per sequence, cached), ``compare`` (backbones
-  head to head);
+  head to head), ``crossval`` (patient-level k-fold), ``shortcut`` (the site experiments);
 * :mod:`glioma_lib.evaluation` — ``metrics``, ``vote``, ``uncertainty`` (patient bootstrap),
   ``calibration``, ``explain`` (Grad-CAM), ``window`` (automatic window), ``tables``;
 * :mod:`glioma_lib.reporting` — ``paper`` (the paper's numbers), ``plots``, ``captions``,
@@ -51,6 +51,10 @@ _PUBLIC = {
     "run_protocol": "training.experiment", "ProtocolRun": "training.experiment",
     "train_model": "training.train", "TrainConfig": "training.train",
     "head_to_head": "training.compare",
+    "cross_validate": "training.crossval", "cv_recipe": "training.crossval",
+    "cv_recipe_text": "training.crossval",
+    "site_experiments": "training.shortcut", "site_table": "training.shortcut",
+    "site_conclusion": "training.shortcut", "site_contrast": "training.shortcut",
     "precision_name": "training.precision", "resolve_precision": "training.precision",
     # evaluation
     "majority": "evaluation.vote", "soft": "evaluation.vote", "fraction": "evaluation.vote",

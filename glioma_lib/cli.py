@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     book.add_argument("--seed", type=int, default=None,
                       help="override the profile's seed (every chapter gets the same one)")
     book.add_argument("--only", action="append", metavar="NOTEBOOK",
-                      help="rerun just this notebook (e.g. 08_performance; repeatable) and "
+                      help="rerun just this notebook (e.g. 09_performance; repeatable) and "
                            "reuse the others from the last run with the same profile")
     book.set_defaults(func=_book)
 

@@ -50,7 +50,7 @@ class Profile:
     compare_train_slices: int | None = None
     #: Bootstrap resamples (of patients) behind every confidence interval.
     n_bootstrap: int = 1000
-    #: Patients (a grade-stratified sample; None: all) on which chapter 7 compares the
+    #: Patients (a grade-stratified sample; None: all) on which chapter 8 compares the
     #: automatic tumour window with the segmentation's.
     window_check_patients: int | None = 60
     #: Arithmetic of training and inference: ``auto`` (bf16 autocast where the CPU or GPU
@@ -60,6 +60,13 @@ class Profile:
     #: Synthetic cohort: sites as in BraTS 2019, where the site nearly decides the grade
     #: (True), or sites drawn independently of the grade (False: the control experiment).
     site_confounded: bool = True
+    #: The recipe of chapter 7's patient-level cross-validation and site experiments (and
+    #: chapter 6's shuffled-label and transfer runs): backbone (None: the profile's), training
+    #: slices per model (None: all) and the lighter recipe (``extra_epochs``, online
+    #: augmentation only) or the full one.
+    cv_backbone: str | None = None
+    cv_train_slices: int | None = None
+    cv_light: bool = False
     workers: int = field(default_factory=default_workers)
 
     def to_dict(self) -> dict:
@@ -71,6 +78,7 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke", n_lgg=6, n_hgg=8, n_slices=4, image_size=64,
         offline_aug=True, epochs=2, batch_size=16, kfold=3, extra_epochs=2, n_bootstrap=200,
+        cv_backbone="efficientnet_lite0", cv_light=True,
     ),
     "default": Profile(
         # 45 min on 2 cores from a clean clone, cohort included (bench/results/options.json:
@@ -78,6 +86,9 @@ PROFILES: dict[str, Profile] = {
         # epoch over the 6× offline set (as many images, 5 points per curve).
         name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
         offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=800,
+        # 15 + 3 models of chapter 7 at ~35 s each: the one backbone with ImageNet weights
+        # offline (GoogLeNet's are not on this machine: random init learns too slowly).
+        cv_backbone="efficientnet_lite0", cv_train_slices=800, cv_light=True,
     ),
     "paper": Profile(
         name="paper", n_lgg=76, n_hgg=259, n_slices=20, image_size=224,

@@ -174,7 +174,7 @@ def make_book(profile: str, brats_root: str | None = None, log=print,
               only: list[str] | None = None, seed: int | None = None) -> Path:
     """Notebooks (papermill) then the book: the whole of ``make book``.
 
-    ``only`` reruns just those notebooks (by stem, e.g. ``08_performance``) and reuses the
+    ``only`` reruns just those notebooks (by stem, e.g. ``09_performance``) and reuses the
     other executed copies, which must come from a run with the same profile and data.
     """
     start = time.perf_counter()

@@ -27,7 +27,7 @@ def smoke_html() -> Path:
 def test_smoke_book_has_every_chapter(smoke_html):
     pages = {p.relative_to(smoke_html).as_posix() for p in smoke_html.rglob("*.html")}
     for name in ("01_data", "02_augmentation", "03_backbones", "04_training", "05_results",
-                 "06_beyond", "07_predict"):
+                 "06_beyond", "07_sites", "08_predict"):
         assert f"notebooks/{name}.html" in pages
     results = (smoke_html / "notebooks" / "05_results.html").read_text()
     # computed outputs, not the chapter's prose: the table's caption and the glued accuracy
@@ -37,7 +37,7 @@ def test_smoke_book_has_every_chapter(smoke_html):
     beyond = (smoke_html / "notebooks" / "06_beyond.html").read_text()
     assert "no conclusion should be drawn" in beyond  # glued from sample_size_caveat
     assert re.search(r"<caption>FLAIR network trained and tested on grades shuffled", beyond)
-    predict = (smoke_html / "notebooks" / "07_predict.html").read_text()
+    predict = (smoke_html / "notebooks" / "08_predict.html").read_text()
     assert "$ glioma-grade predict --t1" in predict  # the command, as printed
     assert re.search(r"<caption>The report of BraTS19_\w+?_\d+_1", predict)  # compact verdict
     assert "majority vote</th>" in predict
@@ -70,7 +70,7 @@ def test_every_page_loads_in_headless_chromium(smoke_html):
                                   "[i.src, i.naturalWidth, i.naturalHeight])")
             for src, w, h in sizes:
                 assert w > 0 and h > 0, f"{html}: image {src} has no size"
-            if html.name in ("05_results.html", "06_beyond.html", "07_predict.html"):
+            if html.name in ("05_results.html", "06_beyond.html", "08_predict.html"):
                 page.screenshot(path=str(shots / html.name.replace(".html", ".png")),
                                 full_page=True)
         browser.close()
@@ -172,4 +172,4 @@ def test_make_book_only_refuses_unknown_or_stale_notebooks():
     with pytest.raises(ValueError, match="unknown notebook"):
         make_book("smoke", only=["99_nothing"])
     with pytest.raises(ValueError, match="build the whole book first"):
-        make_book("paper", only=["08_performance"])
+        make_book("paper", only=["09_performance"])

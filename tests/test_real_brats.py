@@ -14,7 +14,7 @@ from glioma_lib.pipeline import make_book
 
 DATA = "BraTS (brats-sample)"
 CHAPTERS = ("01_data", "02_augmentation", "03_backbones", "04_training", "05_results",
-            "06_beyond", "07_predict")
+            "06_beyond", "07_sites", "08_predict")
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared/brats-sample (four real "

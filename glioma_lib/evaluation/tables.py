@@ -372,3 +372,35 @@ def one_row(result: dict, name: str) -> pd.DataFrame:
         >>> one_row(vote_vs_chosen(val, test, seqs), 'AUC difference')
     """
     return pd.DataFrame([result], index=[name])
+
+
+def beside_paper(table2_frame: pd.DataFrame, cv_table: pd.DataFrame,
+                 metrics: tuple[str, ...] = ("accuracy", "auc")) -> pd.DataFrame:
+    """The honest headline beside the paper's: per model, the paper's reported Table 2 (one
+    slice-level split), this book's Table 2 on its slice-level split, and the patient-level
+    cross-validation (per patient, mean slice probability; the vote row is the rule of
+    ``glioma-grade predict``), each ``metrics``.
+
+    Args:
+        table2_frame: :func:`table2` of the slice-level run.
+        cv_table: :func:`patient_table` of the pooled cross-validation predictions.
+        metrics: the metrics shown.
+
+    Example:
+        >>> beside_paper(table2(slice_run.predictions, seqs), patient_table(cv_frame, seqs))
+    """
+    cv = cv_table[cv_table["aggregation"] != "majority of slices"]
+    cv = cv.assign(model=cv["model"].replace({PREDICT_RULE: VOTE, SOFT_PATIENT: SOFT_VOTE}))
+    columns = {}
+    for metric in metrics:
+        t2 = table2_frame[metric]
+        columns[("paper: slice split (reported)", metric)] = t2.xs("paper", level=1)
+        columns[("this book: slice split", metric)] = t2.xs("ours", level=1)
+        rows = cv[cv["metric"] == metric].set_index("model")
+        columns[("this book: patient-level CV", metric)] = pd.Series(
+            [format_interval(r["value"], r["low"], r["high"], percent=metric != "auc")
+             for _, r in rows.iterrows()], index=rows.index)
+    order = list(dict.fromkeys(table2_frame.index.get_level_values(0)))
+    out = pd.DataFrame(columns).reindex(order)
+    return out[[c for c in out.columns if c[1] == metrics[0]]
+               + [c for c in out.columns if c[1] != metrics[0]]]

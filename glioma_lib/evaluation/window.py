@@ -1,5 +1,5 @@
 """How the automatic tumour window of ``glioma-grade predict`` compares with the
-segmentation's window (chapter 7)."""
+segmentation's window (chapter 8)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None =
 
 def agreement_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per grade and overall: mean overlap, share of chosen slices holding tumour, share of
-    patients where a window was found, share with overlap ≥ 50 % (chapter 7).
+    patients where a window was found, share with overlap ≥ 50 % (chapter 8).
 
     Args:
         table: :func:`auto_window_agreement` output.

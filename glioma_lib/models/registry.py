@@ -140,12 +140,13 @@ REGISTRY: dict[str, Backbone] = {
 }
 
 
-def output_module(in_features: int, dropout: float = 0.5) -> nn.Sequential:
-    """The paper's new output module: F → 1024 → 512 → 2 with Dropout between."""
+def output_module(in_features: int, dropout: float = 0.5, n_classes: int = 2) -> nn.Sequential:
+    """The paper's new output module: F → 1024 → 512 → 2 with Dropout between (``n_classes``
+    outputs instead of 2 for another task, e.g. the site classifier of chapter 7)."""
     return nn.Sequential(
         nn.Linear(in_features, 1024), nn.ReLU(inplace=True), nn.Dropout(dropout),
         nn.Linear(1024, 512), nn.ReLU(inplace=True), nn.Dropout(dropout),
-        nn.Linear(512, 2),
+        nn.Linear(512, n_classes),
     )
 
 
@@ -277,8 +278,9 @@ def weights_identity(name: str, weights: str | None = "imagenet",
 
 
 def create(name: str, weights: str | None = "imagenet", weights_path: str | Path | None = None,
-           allow_random_init: bool = False) -> GliomaNet:
-    """The glioma classifier on backbone ``name`` (see :data:`REGISTRY`).
+           allow_random_init: bool = False, n_classes: int = 2) -> GliomaNet:
+    """The glioma classifier on backbone ``name`` (see :data:`REGISTRY`), with ``n_classes``
+    outputs (2: LGG, HGG).
 
     ``weights="imagenet"`` loads ImageNet weights or raises :class:`WeightsNotFound`;
     with ``allow_random_init=True`` it falls back to random initialisation and says so in
@@ -307,8 +309,8 @@ def create(name: str, weights: str | None = "imagenet", weights_path: str | Path
             warnings.warn(f"{err} Falling back to random initialisation.", stacklevel=2)
     else:
         raise ValueError("weights must be 'imagenet' or None")
-    return GliomaNet(name, backbone, output_module(spec.features), note, spec.mean, spec.std,
-                     weights_id)
+    return GliomaNet(name, backbone, output_module(spec.features, n_classes=n_classes), note,
+                     spec.mean, spec.std, weights_id)
 
 
 def param_groups(model: GliomaNet, lr_backbone: float = 1e-4, lr_head: float = 1e-3):
@@ -339,7 +341,7 @@ def load_model(folder: str | Path, device: torch.device | str | None = None) -> 
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     meta = json.loads((folder / "model.json").read_text())
-    model = create(meta["backbone"], weights=None)
+    model = create(meta["backbone"], weights=None, n_classes=meta.get("n_classes", 2))
     model.load_state_dict(torch.load(folder / "best.pt", map_location=device, weights_only=True))
     model.weights_note = meta["weights_note"]
     model.card = meta

@@ -339,3 +339,27 @@ def real_patients_table(path) -> pd.DataFrame:
         return _missing(path, data["skipped"])
     table = pd.DataFrame(data["patients"]).drop(columns=["weights"], errors="ignore")
     return table.set_index(["window", "patient_id"]).sort_index()
+
+
+
+def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dict]:
+    """One cohort's site experiments as the bench ran them (``bench/results/sites.json``, made
+    by ``bench/bench_sites.py``): the :func:`glioma_lib.training.shortcut.site_experiments`
+    rows (empty where there are none) and ``provenance`` and ``conclusion`` texts.
+
+    Args:
+        path: the site bench's JSON.
+        cohort: the cohort's name in the file (``"as in BraTS 2019"``, ``"de-confounded"``).
+
+    Example:
+        >>> rows, info = site_results("bench/results/sites.json")
+    """
+    data = _read(path)
+    part = (data or {}).get("cohorts", {}).get(cohort)
+    if part is None:
+        why = "not measured yet (run make bench)" if data is None else f"no {cohort!r} cohort"
+        return pd.DataFrame(), {"provenance": f"{why}: {Path(path).name}", "conclusion": ""}
+    provenance = (f"bench/bench_sites.py, {data['profile']} profile, commit {data['commit']}, "
+                  f"generator v{data['generator_version']}")
+    rows = pd.DataFrame(part["rows"]).set_index("experiment")
+    return rows, {"provenance": provenance, "conclusion": part["conclusion"]}

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from ..config import SEQUENCE_NAMES, Profile, stage_dir
+from ..data.slices import blank_tumour
 from ..data.stages import Data
 from ..models.registry import GliomaNet, create, load_model, model_card, weights_identity
 from ..store import (
@@ -31,6 +32,9 @@ from .train import TRAINING_VERSION, TrainConfig, pick_device, precision_name, p
 
 #: ``run_protocol(weights=...)``'s default: the profile's ``weights`` field.
 PROFILE_WEIGHTS = "profile"
+
+#: In-plane growth (pixels of the network's input) of the tumour mask blanked by the control.
+BLANK_DILATE_PX = 3
 
 #: The profile fields that change a trained model (``workers``, ``n_bootstrap``, ``kfold`` and
 #: the other evaluation-only knobs are left out, so changing them retrains nothing).
@@ -91,13 +95,15 @@ class ProtocolSpec:
     tag: str
     #: The lighter comparison recipe (``extra_epochs``, online augmentation only).
     light: bool = False
+    #: Train and test on slices whose (dilated) tumour is blanked: the tumour-masked control.
+    blank: bool = False
 
     @classmethod
     def build(cls, data: Data, protocol: str, profile: Profile | None = None,
               labels: np.ndarray | None = None, tag: str | None = None,
               backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
               light: bool = False, max_train: int | None = None,
-              split: np.ndarray | None = None) -> ProtocolSpec:
+              split: np.ndarray | None = None, blank: bool = False) -> ProtocolSpec:
         """The spec of :func:`run_protocol` (same arguments)."""
         profile = profile or data.profile
         if light:
@@ -117,7 +123,21 @@ class ProtocolSpec:
         y = data.slices.labels if labels is None else np.asarray(labels)
         return cls(data, protocol, profile, y, split, tr, va, te, backbone or profile.backbone,
                    profile.weights if weights == PROFILE_WEIGHTS else weights, tag or protocol,
-                   light)
+                   light, blank)
+
+    @property
+    def n_classes(self) -> int:
+        """Outputs of the network: 2 (LGG, HGG), or as many as the labels' classes (sites)."""
+        return max(2, int(np.max(self.labels)) + 1)
+
+    def inputs(self, sequence: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """The network's input slices of ``sequence`` (all rows, or ``rows``), tumour-blanked
+        under the masked control (:func:`glioma_lib.data.slices.blank_tumour`)."""
+        images = self.data.slices.inputs(sequence, rows=rows)
+        if not self.blank:
+            return images
+        mask = self.data.slices.array("mask")
+        return blank_tumour(images, mask if rows is None else mask[rows], BLANK_DILATE_PX)
 
     def folder(self, sequence: str) -> Path:
         """``results/<profile>/models/<tag>/<sequence>/``."""
@@ -128,7 +148,9 @@ class ProtocolSpec:
         split, the labels and training rows, the training fields of the profile, backbone,
         initial weights (file + hash, or random), precision and training code version."""
         p = self.profile
-        return {"stage": "model", "training_version": TRAINING_VERSION,
+        extra = ({"inputs": f"tumour blanked, mask dilated {BLANK_DILATE_PX} px"} if self.blank
+                 else {})
+        return {"stage": "model", "training_version": TRAINING_VERSION, **extra,
                 "slices": self.data.slices.fingerprint, "protocol": self.protocol,
                 "split": array_digest(self.split),
                 "labels": array_digest(np.asarray(self.labels, np.int64)),
@@ -157,8 +179,9 @@ def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) ->
     torch.manual_seed(p.seed)  # the new head (and a random init) from the seed,
     with warnings.catch_warnings():  # not from whatever ran before in this process
         warnings.simplefilter("ignore", UserWarning)
-        model = create(spec.backbone, weights=spec.weights, allow_random_init=p.allow_random_init)
-    images = spec.data.slices.inputs(sequence)
+        model = create(spec.backbone, weights=spec.weights, allow_random_init=p.allow_random_init,
+                       n_classes=spec.n_classes)
+    images = spec.inputs(sequence)
     x_tr, y_tr = images[spec.train_rows], spec.labels[spec.train_rows]
     if p.offline_aug:
         x_tr, y_tr = expand_offline(x_tr, y_tr)
@@ -168,7 +191,8 @@ def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) ->
     card = model_card(model, sequence, p.image_size, p.n_slices, p.name, spec.protocol,
                       extra={"precision": manifest["precision"], "data": spec.data.source,
                              "light": spec.light, "train_images_per_epoch": len(x_tr),
-                             "epochs": p.epochs,
+                             "epochs": p.epochs, "n_classes": spec.n_classes,
+                             "tumour_blanked": spec.blank,
                              "train_seconds": float(history["seconds"].sum())})
     write_json(folder / "model.json", card)
     model.card = card
@@ -180,13 +204,18 @@ def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) ->
 def predict_split(spec: ProtocolSpec, runs: dict[str, SequenceRun], split: str
                   ) -> pd.DataFrame:
     """Predictions of every sequence's model on the ``"val"`` or ``"test"`` rows: one row per
-    slice with ``row``, ``patient_id``, ``grade``, ``label`` and ``p_<sequence>``."""
+    slice with ``row``, ``patient_id``, ``grade``, ``label`` and ``p_<sequence>`` (a
+    multi-class model: ``p_<sequence>_<class>`` for each class)."""
     rows = {"val": spec.val_rows, "test": spec.test_rows}[split]
     frame = spec.data.index.iloc[rows][["row", "patient_id", "grade"]].copy()
     frame["label"] = spec.labels[rows]
     for seq, run in runs.items():
-        frame[f"p_{seq}"] = predict(run.model, spec.data.slices.inputs(seq, rows=rows),
-                                    precision=spec.profile.precision)
+        p = predict(run.model, spec.inputs(seq, rows=rows), precision=spec.profile.precision)
+        if p.ndim == 1:
+            frame[f"p_{seq}"] = p
+        else:
+            for k in range(p.shape[1]):
+                frame[f"p_{seq}_{k}"] = p[:, k]
     return frame
 
 
@@ -195,7 +224,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                  backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
                  sequences: tuple[str, ...] | None = None, light: bool = False,
                  max_train: int | None = None, split: np.ndarray | None = None,
-                 progress: bool = False) -> ProtocolRun:
+                 blank: bool = False, progress: bool = False) -> ProtocolRun:
     """Train one model per sequence on ``protocol``'s split and predict its val and test rows.
 
     Args:
@@ -215,6 +244,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         split: per-slice ``"train"``/``"val"``/``"test"`` labels to use instead of
             ``protocol``'s (e.g. :func:`glioma_lib.data.splits.leave_site_out` or
             :func:`~glioma_lib.data.splits.fold_split`); part of each model's cache key.
+        blank: train and test on tumour-blanked slices (the tumour-masked control).
 
     Each model is cached (:func:`train_sequence`); a killed book picks up where it stopped.
 
@@ -223,7 +253,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         >>> run.predictions[["patient_id", "label", "p_flair"]].head()
     """
     spec = ProtocolSpec.build(data, protocol, profile, labels, tag, backbone, weights, light,
-                              max_train, split)
+                              max_train, split, blank)
     sequences = tuple(sequences or spec.profile.sequences)
     runs = {seq: train_sequence(spec, seq, progress) for seq in sequences}
     test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")

@@ -85,7 +85,10 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
              device: torch.device | None = None, precision: str = "auto",
              ) -> tuple[float, float, np.ndarray]:
     """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``,
-    computed in ``precision`` (:func:`glioma_lib.training.precision.resolve_precision`)."""
+    computed in ``precision`` (:func:`glioma_lib.training.precision.resolve_precision`).
+
+    A model with more than two outputs (a site classifier) gives every class's probability,
+    ``(N, classes)``, and its accuracy is that of the most probable class."""
     device = device or pick_device()
     model.to(device).eval()
     probs, losses = [], []
@@ -96,15 +99,17 @@ def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_siz
             with autocast(device, precision, model.name):
                 logits = model(to_input(x, device)).float()
             losses.append(F.cross_entropy(logits, y, reduction="sum").item())
-            probs.append(logits.softmax(1)[:, 1].cpu().numpy())
+            p = logits.softmax(1)
+            probs.append((p[:, 1] if p.shape[1] == 2 else p).cpu().numpy())
     p = np.concatenate(probs) if probs else np.zeros(0)
     n = max(len(images), 1)
-    return sum(losses) / n, float(((p >= 0.5) == np.asarray(labels)).mean()), p
+    hits = (p >= 0.5) if p.ndim == 1 else p.argmax(1)
+    return sum(losses) / n, float((hits == np.asarray(labels)).mean()), p
 
 
 def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256,
             precision: str = "auto") -> np.ndarray:
-    """HGG probability per image."""
+    """HGG probability per image (every class's, ``(N, classes)``, for a multi-class model)."""
     return evaluate(model, images, np.zeros(len(images), int), batch_size,
                     precision=precision)[2]
 

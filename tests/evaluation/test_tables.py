@@ -128,3 +128,24 @@ def test_fusion_and_transfer_tables():
     transfer = evaluation.transfer_table(runs, n_resamples=30)
     assert set(transfer["weights_used"]) == {"w"} and set(transfer["model"]) == {"a"}
     assert evaluation.always_hgg_accuracy(frame) == pytest.approx(frame["label"].mean())
+
+
+def test_the_cross_validation_stands_beside_the_papers_table2():
+    from conftest import slice_frame
+
+    from glioma_lib.evaluation import tables
+
+    frame = slice_frame()
+    for s, shift in (("t1", 0.0), ("t2", 0.05), ("flair", -0.05)):
+        frame[f"p_{s}"] = (frame["p"] + shift).clip(0, 1)
+    frame["row"] = range(len(frame))
+    seqs = ("t1", "t2", "flair")
+    cv = tables.patient_table(tables.with_votes(frame, seqs), seqs, n_resamples=50)
+    out = tables.beside_paper(tables.table2(frame, seqs), cv)
+    assert list(out.index) == ["T1WI", "T2WI", "FLAIR", "vote", "soft vote"]
+    sources = list(dict.fromkeys(out.columns.get_level_values(0)))
+    assert sources == ["paper: slice split (reported)", "this book: slice split",
+                       "this book: patient-level CV"]
+    assert out.loc["vote", ("paper: slice split (reported)", "accuracy")] == 0.99
+    assert "[" in out.loc["vote", ("this book: patient-level CV", "auc")]
+    assert pd.isna(out.loc["soft vote", ("paper: slice split (reported)", "accuracy")])

@@ -161,3 +161,22 @@ def test_weights_identity_names_the_file_and_its_hash(tmp_path, monkeypatch):
     ident = models.weights_identity("googlenet")
     assert ident.startswith("googlenet-1378be20.pth:") and len(ident.split(":")[1]) == 64
     assert models.create("googlenet").weights_id == ident
+
+
+def test_a_site_classifier_has_as_many_outputs_as_sites(tmp_path):
+    import numpy as np
+
+    from glioma_lib.models.registry import create, load_model, model_card, save_model
+    from glioma_lib.training.train import evaluate
+
+    model = create("mobilenet_v2", weights=None, n_classes=5)
+    assert model.head[-1].out_features == 5
+    images = np.random.default_rng(0).integers(0, 255, (6, 32, 32), dtype=np.uint8)
+    loss, acc, probs = evaluate(model, images, np.array([0, 1, 2, 3, 4, 0]), precision="fp32")
+    assert probs.shape == (6, 5) and np.allclose(probs.sum(1), 1, atol=1e-4)
+    assert acc == np.mean(probs.argmax(1) == [0, 1, 2, 3, 4, 0]) and loss > 0
+    save_model(model, tmp_path, model_card(model, "flair", 32, 4, "unit", "patient",
+                                           extra={"n_classes": 5}))
+    again = load_model(tmp_path, "cpu")
+    assert again.head[-1].out_features == 5
+    assert create("mobilenet_v2", weights=None).head[-1].out_features == 2

@@ -139,3 +139,21 @@ def test_real_patients_table_reads_the_bench_or_says_why_not(tmp_path):
     table = real_patients_table(tmp_path / "r.json")
     assert table.loc[("mask", "b"), "grade"] == "LGG" and "weights" not in table
     assert len(table) == 4
+
+
+def test_site_results_read_one_cohort_with_provenance(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import site_results
+
+    rows, info = site_results(tmp_path / "sites.json")
+    assert rows.empty and "not measured yet" in info["provenance"]
+    (tmp_path / "sites.json").write_text(json.dumps({
+        "profile": "default", "commit": "abc1234", "generator_version": 4,
+        "cohorts": {"de-confounded": {"conclusion": "Graded …", "rows": [
+            {"experiment": "leave-site-out", "auc": 0.6, "auc_low": 0.4, "auc_high": 0.8}]}}}))
+    rows, info = site_results(tmp_path / "sites.json")
+    assert rows.loc["leave-site-out", "auc"] == 0.6 and info["conclusion"] == "Graded …"
+    assert "commit abc1234" in info["provenance"]
+    rows, info = site_results(tmp_path / "sites.json", "as in BraTS 2019")
+    assert rows.empty and "no 'as in BraTS 2019' cohort" in info["provenance"]

@@ -1,0 +1,101 @@
+"""Patient-level k-fold cross-validation: every patient tested exactly once (chapter 7).
+
+Each fold trains one model per sequence under the profile's cross-validation recipe
+(:func:`cv_recipe`) with that fold's patients as the test set
+(:func:`glioma_lib.data.splits.fold_split`), and the test predictions of the folds are pooled:
+one row per slice of the whole cohort, each predicted by a model that never saw its patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..config import Profile
+from ..data.splits import fold_split
+from ..data.stages import Data
+from .experiment import ProtocolRun, run_protocol
+
+
+def cv_recipe(profile: Profile) -> dict:
+    """The :func:`~glioma_lib.training.experiment.run_protocol` arguments of the
+    cross-validation and site experiments: the profile's ``cv_backbone`` (or its backbone),
+    ImageNet weights as the profile allows, ``cv_light`` and ``cv_train_slices``.
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> cv_recipe(get_profile("default"))
+        {'backbone': 'efficientnet_lite0', 'light': True, 'max_train': 800}
+    """
+    return {"backbone": profile.cv_backbone or profile.backbone, "light": profile.cv_light,
+            "max_train": profile.cv_train_slices}
+
+
+def cv_recipe_text(profile: Profile) -> str:
+    """The cross-validation recipe in words, for captions.
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> cv_recipe_text(get_profile("default"))
+        'efficientnet_lite0, 3 epochs of online augmentation, 800 training slices per model'
+    """
+    r = cv_recipe(profile)
+    epochs = profile.extra_epochs if r["light"] else profile.epochs
+    aug = "online augmentation" if r["light"] or not profile.offline_aug else "offline 6× + online"
+    slices = ("all training slices" if r["max_train"] is None
+              else f"{r['max_train']} training slices")
+    return f"{r['backbone']}, {epochs} epochs of {aug}, {slices} per model"
+
+
+@dataclass
+class CrossValidation:
+    """The folds' runs and their pooled test predictions (with a ``fold`` column)."""
+
+    runs: dict[int, ProtocolRun]
+    predictions: pd.DataFrame
+
+    @property
+    def weights_note(self) -> str:
+        """The initial weights of every fold's models (one note when they agree)."""
+        return "; ".join(sorted({r.weights_note for r in self.runs.values()}))
+
+
+def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None) -> ProtocolRun:
+    """One fold of :func:`cross_validate` (cached: the site experiments reuse fold 0's FLAIR).
+
+    Args:
+        data: the prepared data stages.
+        fold: the fold tested.
+        sequences: default the profile's.
+
+    Example:
+        >>> fold_run(data, 0, ("flair",)).predictions.head()
+    """
+    p = data.profile
+    split = fold_split(data.index, data.kfold(), fold, seed=p.seed)
+    return run_protocol(data, f"cv-fold{fold}", split=split, sequences=sequences,
+                        tag=f"cv-fold{fold}", **cv_recipe(p))
+
+
+def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> CrossValidation:
+    """Patient-level, grade-stratified ``profile.kfold``-fold cross-validation
+    (:func:`glioma_lib.data.splits.patient_kfold`): each fold's patients are tested by models
+    trained without them, so the pooled predictions cover every patient once.
+
+    Args:
+        data: the prepared data stages.
+        sequences: default the profile's.
+
+    Example:
+        >>> cv = cross_validate(prepare_data(get_profile("smoke")))
+        >>> cv.predictions.groupby("fold")["patient_id"].nunique()
+    """
+    runs = {k: fold_run(data, k, sequences) for k in range(data.profile.kfold)}
+    pooled = pd.concat([r.predictions.assign(fold=k) for k, r in runs.items()],
+                       ignore_index=True)
+    return CrossValidation(runs, pooled)

@@ -1,0 +1,139 @@
+"""Tests of glioma_lib.training.crossval and glioma_lib.training.shortcut (chapter 7)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_patient
+
+from glioma_lib.config import get_profile
+from glioma_lib.training import crossval, shortcut
+
+#: LGG and HGG at a mixed site, an LGG-only and two HGG-only sites (as in BraTS 2019).
+SITE_GRADES = [("2013", "LGG"), ("2013", "LGG"), ("2013", "HGG"), ("2013", "HGG"),
+               ("TMC", "LGG"), ("TMC", "HGG"), ("TCIA10", "LGG"), ("TCIA10", "LGG"),
+               ("CBICA", "HGG"), ("CBICA", "HGG"), ("CBICA", "HGG"), ("TCIA01", "HGG"),
+               ("TCIA01", "HGG"), ("TCIA01", "HGG")]
+
+
+@pytest.fixture(scope="module")
+def site_data(tmp_path_factory):
+    """14 tiny patients of five sites, under a small profile with its own results folder."""
+    from conftest import tiny_volumes
+
+    from glioma_lib.data.stages import prepare_data
+
+    tmp = tmp_path_factory.mktemp("sites")
+    root = tmp / "MICCAI_BraTS_2019_Data_Training"
+    for i, (site, grade) in enumerate(SITE_GRADES):
+        write_patient(root / grade, f"BraTS19_{site}_{i}_1", tiny_volumes(500 + i))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GLIOMA_RESULTS", str(tmp / "results"))
+    profile = replace(get_profile("smoke"), name="unit-sites", image_size=32, extra_epochs=1,
+                      batch_size=8, workers=1, kfold=3, cv_train_slices=20, n_bootstrap=50)
+    yield prepare_data(profile, root, progress=False)
+    mp.undo()
+
+
+def test_recipe_follows_the_profile():
+    default, paper = get_profile("default"), get_profile("paper")
+    assert crossval.cv_recipe(default) == {"backbone": "efficientnet_lite0", "light": True,
+                                           "max_train": 800}
+    assert crossval.cv_recipe(paper) == {"backbone": "googlenet", "light": False,
+                                         "max_train": None}
+    assert crossval.cv_recipe_text(default).startswith("efficientnet_lite0, 3 epochs")
+    assert "all training slices" in crossval.cv_recipe_text(paper)
+    assert "100 epochs of offline 6× + online" in crossval.cv_recipe_text(paper)
+
+
+def test_every_patient_is_tested_exactly_once_by_a_model_that_never_saw_it(site_data):
+    cv = crossval.cross_validate(site_data, sequences=("flair",))
+    pooled = cv.predictions
+    assert set(pooled["patient_id"]) == set(site_data.index["patient_id"])
+    assert len(pooled) == len(site_data.index)  # every slice once
+    assert pooled.groupby("patient_id")["fold"].nunique().max() == 1
+    folds = site_data.kfold()
+    for fold, run in cv.runs.items():
+        tested = set(pooled.loc[pooled.fold == fold, "patient_id"])
+        assert tested == set(site_data.index.loc[folds == fold, "patient_id"])
+        assert tested.isdisjoint(site_data.index.loc[run.val_rows, "patient_id"])
+    manifest = json.loads((cv.runs[0].runs["flair"].folder / "manifest.json").read_text())
+    assert manifest["backbone"] == "efficientnet_lite0" and "ImageNet" in cv.weights_note
+
+
+def test_site_experiments_rows_and_caches(site_data):
+    rows = shortcut.site_experiments(site_data, n_resamples=50)
+    assert list(rows.index) == [shortcut.REFERENCE, shortcut.LEAVE_SITE_OUT, shortcut.BLANKED,
+                                shortcut.SITE_CLASSIFIER]
+    grading = rows.loc[[shortcut.REFERENCE, shortcut.BLANKED], "auc"]
+    assert grading.between(0, 1).all()
+    assert rows.loc[shortcut.SITE_CLASSIFIER, "task"] == "site (1 of 5)"
+    assert 0 < rows.loc[shortcut.SITE_CLASSIFIER, "chance accuracy"] <= 1
+    models = site_data.profile.name
+    from glioma_lib.config import stage_dir
+
+    folder = stage_dir(models, "models")
+    blank = json.loads((folder / "sites-blanked" / "flair" / "manifest.json").read_text())
+    plain = json.loads((folder / "cv-fold0" / "flair" / "manifest.json").read_text())
+    assert "tumour blanked" in blank["inputs"] and "inputs" not in plain
+    assert blank["split"] == plain["split"]
+    card = json.loads((folder / "sites-classifier" / "flair" / "model.json").read_text())
+    assert card["n_classes"] == 5
+    table = shortcut.site_table(rows, "unit")
+    assert table["cohort"].eq("unit").all() and "[" in table.loc[shortcut.REFERENCE, "AUC"]
+
+
+def _results(ref, lso, lso_low, blank_low, site_acc, site_low, chance):
+    return pd.DataFrame({
+        "auc": [ref, lso, 0.7, 0.9], "auc_low": [ref - 0.1, lso_low, blank_low, 0.8],
+        "auc_high": [1.0, 1.0, 1.0, 1.0], "accuracy": [0.8, 0.75, 0.7, site_acc],
+        "accuracy_low": [0.7, 0.6, 0.6, site_low], "accuracy_high": [0.9, 0.8, 0.8, 1],
+        "chance AUC": [0.5, 0.5, 0.5, np.nan],
+        "chance accuracy": [np.nan, np.nan, np.nan, chance]},
+        index=[shortcut.REFERENCE, shortcut.LEAVE_SITE_OUT, shortcut.BLANKED,
+               shortcut.SITE_CLASSIFIER])
+
+
+def test_the_conclusion_is_computed_from_the_numbers():
+    shortcut_read = shortcut.site_conclusion(_results(0.95, 0.55, 0.4, 0.6, 0.9, 0.8, 0.4))
+    assert "sites never seen in training the AUC is 0.55 against 0.95" in shortcut_read
+    assert "not distinguishable from chance" in shortcut_read
+    assert "names the site of 90%" in shortcut_read and "(chance 40%: above" in shortcut_read
+    assert "the site's signature, which this network can tell" in shortcut_read
+    assert "accuracy at the 0.5 threshold falls" not in shortcut_read
+    tumour_read = shortcut.site_conclusion(_results(0.9, 0.85, 0.7, 0.45, 0.3, 0.1, 0.4))
+    assert "still above chance" in tumour_read and "not above chance" in tumour_read
+    assert "Without the tumour" not in tumour_read
+    blank_read = shortcut.site_conclusion(_results(0.9, 0.85, 0.7, 0.6, 0.3, 0.1, 0.4).assign(
+        accuracy=[0.8, 0.4, 0.7, 0.3]))
+    assert "falls to 40% (from 80%)" in blank_read
+    assert "the size and shape of the blanked region" in blank_read
+
+
+def test_site_classifier_scores_perfect_and_chance():
+    frame = pd.DataFrame({"patient_id": ["a", "a", "b", "c", "d"], "label": [0, 0, 1, 2, 2],
+                          "p_flair_0": [0.9, 0.8, 0.1, 0.0, 0.1],
+                          "p_flair_1": [0.1, 0.1, 0.8, 0.1, 0.1],
+                          "p_flair_2": [0.0, 0.1, 0.1, 0.9, 0.8]})
+    s = shortcut.site_classifier_scores(frame, ["x", "y", "z"], n_resamples=50)
+    assert s["accuracy"] == 1 and s["auc"] == 1 and s["n_patients"] == 4
+    assert s["chance"] == 0.5 and s["n_sites"] == 3
+    assert s["accuracy_low"] <= s["accuracy"] <= s["accuracy_high"]
+
+
+def test_the_cohorts_are_contrasted_on_the_blanked_tumour():
+    confounded = _results(0.8, 0.75, 0.6, 0.65, 0.5, 0.4, 0.43)
+    confounded.loc[shortcut.BLANKED, ["auc", "auc_high"]] = [0.78, 0.9]
+    deconfounded = _results(0.67, 0.75, 0.65, 0.35, 0.55, 0.45, 0.48)
+    deconfounded.loc[shortcut.BLANKED, ["auc", "auc_high"]] = [0.52, 0.7]
+    text = shortcut.site_contrast(confounded, deconfounded)
+    assert "0.78 [0.65, 0.90] where the sites are confounded" in text
+    assert "0.52 [0.35, 0.70] where they are not" in text and "difference, 0.26" in text
+    assert "intervals overlap" in text
+    deconfounded.loc[shortcut.BLANKED, ["auc_low", "auc_high"]] = [0.40, 0.6]
+    assert "intervals overlap" not in shortcut.site_contrast(confounded, deconfounded)
+    assert "cannot be compared" in shortcut.site_contrast(confounded, deconfounded.iloc[:1])
