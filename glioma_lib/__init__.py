@@ -52,7 +52,7 @@ _PUBLIC = {
     "train_model": "training.train", "TrainConfig": "training.train",
     "head_to_head": "training.compare",
     "cross_validate": "training.crossval", "cv_recipe": "training.crossval",
-    "cv_recipe_text": "training.crossval",
+    "cv_recipe_text": "training.crossval", "fold_run": "training.crossval",
     "site_experiments": "training.shortcut", "site_table": "training.shortcut",
     "site_conclusion": "training.shortcut", "site_contrast": "training.shortcut",
     "precision_name": "training.precision", "resolve_precision": "training.precision",

@@ -48,6 +48,8 @@ class Profile:
     extra_epochs: int = 3
     #: Training slices of each backbone in the head-to-head of chapter 3 (None: all).
     compare_train_slices: int | None = None
+    #: Backbones of that head-to-head (None: every backbone of the registry).
+    compare_backbones: tuple[str, ...] | None = None
     #: Bootstrap resamples (of patients) behind every confidence interval.
     n_bootstrap: int = 1000
     #: Patients (a grade-stratified sample; None: all) on which chapter 8 compares the
@@ -86,6 +88,9 @@ PROFILES: dict[str, Profile] = {
         # epoch over the 6× offline set (as many images, 5 points per curve).
         name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
         offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=800,
+        # VGG16 (138 M parameters) took 137 s of the head-to-head's 335 s: left to `paper`.
+        compare_backbones=("googlenet", "inception_v3", "xception", "mobilenet_v2",
+                           "efficientnet_lite0"),
         # 15 + 3 models of chapter 7 at ~35 s each: the one backbone with ImageNet weights
         # offline (GoogLeNet's are not on this machine: random init learns too slowly).
         cv_backbone="efficientnet_lite0", cv_train_slices=800, cv_light=True,

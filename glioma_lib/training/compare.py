@@ -18,6 +18,33 @@ def common_weights(names) -> str | None:
     return "imagenet"
 
 
+def compared_backbones(profile) -> list[str]:
+    """The backbones of the head-to-head under ``profile``: its ``compare_backbones``, or every
+    backbone of the registry.
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> compared_backbones(get_profile("smoke"))[:2]
+        ['googlenet', 'mobilenet_v2']
+    """
+    return list(profile.compare_backbones or REGISTRY)
+
+
+def left_out_backbones(profile) -> list[str]:
+    """The registry's backbones that the profile's head-to-head does not train.
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> left_out_backbones(get_profile("default"))
+        ['vgg16']
+    """
+    return [n for n in REGISTRY if n not in compared_backbones(profile)]
+
+
 def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
     """Each backbone trained on the glioma task itself under the profile's lighter recipe
     (patient-level split, one sequence, ``compare_train_slices`` training slices, the same
@@ -29,7 +56,7 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
 
     Args:
         data: the prepared data stages.
-        names: backbones (default: all of the registry).
+        names: backbones (default: :func:`compared_backbones` of the profile).
         sequence: the one sequence trained.
 
     Example:
@@ -40,7 +67,7 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
     from .experiment import run_protocol
 
     p = data.profile
-    names = list(names or REGISTRY)
+    names = list(names or compared_backbones(p))
     weights = common_weights(names)
 
     def auc(frame: pd.DataFrame) -> float:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..config import Profile
 from ..data.splits import fold_split
 from ..data.stages import Data
-from .experiment import ProtocolRun, run_protocol
+from .experiment import PROFILE_WEIGHTS, ProtocolRun, run_protocol
 
 
 def cv_recipe(profile: Profile) -> dict:
@@ -65,21 +65,33 @@ class CrossValidation:
         return "; ".join(sorted({r.weights_note for r in self.runs.values()}))
 
 
-def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None) -> ProtocolRun:
-    """One fold of :func:`cross_validate` (cached: the site experiments reuse fold 0's FLAIR).
+def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
+             backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS) -> ProtocolRun:
+    """One fold of :func:`cross_validate`, cached under ``cv-fold<k>`` (the site experiments and
+    chapter 6's transfer comparison reuse fold 0's FLAIR network); another backbone or random
+    initialisation gets its own cache (``cv-fold<k>-<backbone>``, ``…-scratch``).
 
     Args:
         data: the prepared data stages.
         fold: the fold tested.
         sequences: default the profile's.
+        backbone: default the recipe's (:func:`cv_recipe`).
+        weights: ``"imagenet"``, None (random init) or, by default, the profile's.
 
     Example:
         >>> fold_run(data, 0, ("flair",)).predictions.head()
     """
     p = data.profile
+    recipe = cv_recipe(p)
+    tag = f"cv-fold{fold}"
+    if backbone not in (None, recipe["backbone"]):
+        tag += f"-{backbone}"
+    if weights is None:
+        tag += "-scratch"
+    recipe["backbone"] = backbone or recipe["backbone"]
     split = fold_split(data.index, data.kfold(), fold, seed=p.seed)
-    return run_protocol(data, f"cv-fold{fold}", split=split, sequences=sequences,
-                        tag=f"cv-fold{fold}", **cv_recipe(p))
+    return run_protocol(data, f"cv-fold{fold}", split=split, sequences=sequences, tag=tag,
+                        weights=weights, **recipe)
 
 
 def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> CrossValidation:

@@ -33,3 +33,13 @@ def test_chosen_backbone_reads_validation_only():
                          index=pd.Index(["a", "b"], name="backbone"))
     assert compare.chosen_backbone(table) == "b"
     assert compare.chosen_backbone(table.assign(**{"val AUC": float("nan")})) is None
+
+
+def test_the_default_head_to_head_leaves_vgg16_to_the_paper_profile():
+    from glioma_lib.config import get_profile
+    from glioma_lib.models.registry import REGISTRY
+    from glioma_lib.training.compare import compared_backbones, left_out_backbones
+
+    assert left_out_backbones(get_profile("default")) == ["vgg16"]
+    assert compared_backbones(get_profile("paper")) == list(REGISTRY)
+    assert left_out_backbones(get_profile("smoke")) == []

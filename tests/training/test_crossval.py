@@ -137,3 +137,16 @@ def test_the_cohorts_are_contrasted_on_the_blanked_tumour():
     deconfounded.loc[shortcut.BLANKED, ["auc_low", "auc_high"]] = [0.40, 0.6]
     assert "intervals overlap" not in shortcut.site_contrast(confounded, deconfounded)
     assert "cannot be compared" in shortcut.site_contrast(confounded, deconfounded.iloc[:1])
+
+
+def test_another_initialisation_or_backbone_gets_its_own_cache(site_data):
+    from glioma_lib.config import stage_dir
+
+    scratch = crossval.fold_run(site_data, 0, ("flair",), weights=None)
+    folder = scratch.runs["flair"].folder
+    assert folder.parent.name == "cv-fold0-scratch"
+    assert json.loads((folder / "manifest.json").read_text())["weights"] == "random"
+    assert scratch.weights_note == "random init"
+    other = crossval.fold_run(site_data, 0, ("flair",), backbone="mobilenet_v2", weights=None)
+    assert other.runs["flair"].folder.parent.name == "cv-fold0-mobilenet_v2-scratch"
+    assert (stage_dir(site_data.profile, "models") / "cv-fold0-mobilenet_v2-scratch").is_dir()
