@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import subprocess
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,11 +33,15 @@ OUT = Path(__file__).parent / "results"
 
 
 def _commit() -> str:
+    """The checkout's commit, with ``+changes`` when the tracked files differ from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 def main() -> None:
@@ -53,11 +56,10 @@ def main() -> None:
               "profile": base.name, "recipe": cv_recipe_text(base), "commit": _commit(),
               "generator_version": GENERATOR_VERSION, "cohorts": {}}
     for name, profile in profiles.items():
-        start = time.perf_counter()
         data = prepare_data(profile, progress=False)
         rows = site_experiments(data, n_resamples=profile.n_bootstrap, seed=profile.seed)
         result["cohorts"][name] = {
-            "site_confounded": profile.site_confounded, "seconds": time.perf_counter() - start,
+            "site_confounded": profile.site_confounded,
             "conclusion": site_conclusion(rows),
             "rows": json.loads(rows.reset_index().to_json(orient="records"))}
         print(name, json.dumps(result["cohorts"][name], indent=1), flush=True)

@@ -398,7 +398,7 @@ def beside_paper(table2_frame: pd.DataFrame, cv_table: pd.DataFrame,
         columns[("this book: slice split", metric)] = t2.xs("ours", level=1)
         rows = cv[cv["metric"] == metric].set_index("model")
         columns[("this book: patient-level CV", metric)] = pd.Series(
-            [format_interval(r["value"], r["low"], r["high"], percent=metric != "auc")
+            [format_interval(r["value"], r["low"], r["high"], percent=False)
              for _, r in rows.iterrows()], index=rows.index)
     order = list(dict.fromkeys(table2_frame.index.get_level_values(0)))
     out = pd.DataFrame(columns).reindex(order)

@@ -255,6 +255,9 @@ def site_contrast(confounded: pd.DataFrame, deconfounded: pd.DataFrame) -> str:
     if a["auc"] > b["auc"]:
         text += (f": the difference, {a['auc'] - b['auc']:.2f}, is what the sites' signatures "
                  "carry about the grade")
+        if a["auc_low"] > 0.5 >= b["auc_low"]:
+            text += (" (blanking leaves the same kind of hole in both cohorts, so the hole's size "
+                     "and shape cannot explain it)")
     text += (" (the intervals overlap, so this cohort size cannot pin it down)." if overlap
              else ".")
     return text

@@ -133,7 +133,7 @@ def test_the_cohorts_are_contrasted_on_the_blanked_tumour():
     text = shortcut.site_contrast(confounded, deconfounded)
     assert "0.78 [0.65, 0.90] where the sites are confounded" in text
     assert "0.52 [0.35, 0.70] where they are not" in text and "difference, 0.26" in text
-    assert "intervals overlap" in text
+    assert "intervals overlap" in text and "cannot explain it" in text
     deconfounded.loc[shortcut.BLANKED, ["auc_low", "auc_high"]] = [0.40, 0.6]
     assert "intervals overlap" not in shortcut.site_contrast(confounded, deconfounded)
     assert "cannot be compared" in shortcut.site_contrast(confounded, deconfounded.iloc[:1])
