@@ -88,9 +88,16 @@ def _small_split(patients: pd.DataFrame, seed: int) -> dict[str, str]:
 
 
 def patient_kfold(index: pd.DataFrame, k: int = 5, seed: int = 0) -> np.ndarray:
-    """Patient-level stratified k-fold: the fold (0..k-1) in which each row is tested."""
+    """Patient-level stratified k-fold: the fold (0..k-1) in which each row is tested.
+
+    A cohort with fewer patients of a grade than ``k`` (a tiny real sample) gets as many folds
+    as that grade has patients (at least 2), so every fold still tests both grades."""
     patients = _patients(index)
-    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    smallest = int(patients["grade"].value_counts().min())
+    if smallest < 2 or len(patients) < 4:
+        raise ValueError(f"a patient k-fold needs 2 patients of each grade, got "
+                         f"{patients['grade'].value_counts().to_dict()}")
+    folds = StratifiedKFold(n_splits=min(k, smallest), shuffle=True, random_state=seed)
     fold_of: dict[str, int] = {}
     for fold, (_, test_idx) in enumerate(folds.split(patients, patients["grade"])):
         fold_of.update(dict.fromkeys(patients["patient_id"].iloc[test_idx], fold))
@@ -184,8 +191,17 @@ def _held_out(index: pd.DataFrame, test_ids: set[str], val_fraction: float,
     """Per-row labels: ``test_ids`` are the test set; of the other patients a
     grade-stratified ``val_fraction`` is validation, the rest training."""
     rest = _patients(index[~index["patient_id"].isin(test_ids)])
-    train, val = train_test_split(rest, test_size=val_fraction, stratify=rest["grade"],
-                                  random_state=seed)
+    if len(rest) < 2:
+        raise ValueError(f"{len(rest)} patient(s) outside the test set: need 2 for training "
+                         "and validation")
+    n_val = int(np.ceil(val_fraction * len(rest)))  # what train_test_split draws
+    if rest["grade"].value_counts().min() >= 2 and n_val >= rest["grade"].nunique():
+        train, val = train_test_split(rest, test_size=val_fraction, stratify=rest["grade"],
+                                      random_state=seed)
+    else:  # too few to stratify (a tiny real sample): one validation patient of the larger
+        grade = rest["grade"].value_counts().index[0]  # grade, training keeps the rest
+        pick = rest[rest["grade"] == grade].sample(1, random_state=seed).index
+        train, val = rest.drop(pick), rest.loc[pick]
     which = {**dict.fromkeys(train["patient_id"], "train"),
              **dict.fromkeys(val["patient_id"], "val"), **dict.fromkeys(test_ids, "test")}
     return index["patient_id"].map(which).to_numpy().astype(str)

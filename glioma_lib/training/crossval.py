@@ -96,8 +96,9 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
 
 def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> CrossValidation:
     """Patient-level, grade-stratified ``profile.kfold``-fold cross-validation
-    (:func:`glioma_lib.data.splits.patient_kfold`): each fold's patients are tested by models
-    trained without them, so the pooled predictions cover every patient once.
+    (:func:`glioma_lib.data.splits.patient_kfold`; fewer folds where a grade has fewer
+    patients): each fold's patients are tested by models trained without them, so the pooled
+    predictions cover every patient once.
 
     Args:
         data: the prepared data stages.
@@ -107,7 +108,8 @@ def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> Cros
         >>> cv = cross_validate(prepare_data(get_profile("smoke")))
         >>> cv.predictions.groupby("fold")["patient_id"].nunique()
     """
-    runs = {k: fold_run(data, k, sequences) for k in range(data.profile.kfold)}
+    n_folds = int(data.kfold().max()) + 1  # fewer than profile.kfold in a tiny cohort
+    runs = {k: fold_run(data, k, sequences) for k in range(n_folds)}
     pooled = pd.concat([r.predictions.assign(fold=k) for k, r in runs.items()],
                        ignore_index=True)
     return CrossValidation(runs, pooled)

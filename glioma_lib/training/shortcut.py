@@ -14,9 +14,11 @@ same and compare with the cross-validation's fold 0:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy.stats import bootstrap
+from scipy.stats import DegenerateDataWarning, bootstrap
 
 from ..data.sites import sites
 from ..data.splits import fold_split, leave_site_out
@@ -82,9 +84,11 @@ def site_classifier_scores(frame: pd.DataFrame, classes: list[str], n_resamples:
            "chance": float(np.bincount(y).max() / len(y)), "n_sites": int(len(np.unique(y))),
            "n_patients": int(len(y))}
     for name, stat in (("accuracy", accuracy), ("auc", macro_auc)):
-        res = bootstrap((np.arange(len(y)),), lambda i, f=stat: f(i.astype(int)),
-                        n_resamples=n_resamples, vectorized=False, method="percentile",
-                        rng=np.random.default_rng(seed))
+        with warnings.catch_warnings():  # a resample with one site has no AUC: NaN interval
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            res = bootstrap((np.arange(len(y)),), lambda i, f=stat: f(i.astype(int)),
+                            n_resamples=n_resamples, vectorized=False, method="percentile",
+                            rng=np.random.default_rng(seed))
         out[f"{name}_low"] = float(res.confidence_interval.low)
         out[f"{name}_high"] = float(res.confidence_interval.high)
     return out

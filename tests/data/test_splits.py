@@ -139,3 +139,20 @@ def test_leave_site_out_tests_on_unseen_sites_holding_both_grades():
                                        "grade": ["HGG", "HGG", "LGG", "LGG"]})
     with pytest.raises(ValueError, match="both grades"):
         leave_site_out(one_grade_per_site, np.array(["X", "X", "Y", "Y"]), k=2)
+
+
+def test_a_tiny_cohort_gets_fewer_folds_and_still_a_validation_patient():
+    from glioma_lib.data.splits import fold_split, patient_kfold
+
+    idx = pd.DataFrame({"patient_id": ["a", "a", "b", "c", "d"],
+                        "grade": ["LGG", "LGG", "LGG", "HGG", "HGG"]})
+    folds = patient_kfold(idx, k=5, seed=0)  # 2 patients per grade: 2 folds
+    assert sorted(set(folds.tolist())) == [0, 1]
+    for fold in (0, 1):
+        split = fold_split(idx, folds, fold)
+        frame = idx.assign(split=split)
+        assert set(frame.loc[frame.split == "test", "grade"]) == {"LGG", "HGG"}
+        assert (split == "val").any() and (split == "train").any()
+        assert frame.groupby("patient_id")["split"].nunique().max() == 1
+    with pytest.raises(ValueError, match="2 patients of each grade"):
+        patient_kfold(idx[idx.patient_id != "c"], k=3)
