@@ -57,7 +57,7 @@ def site_classifier_scores(frame: pd.DataFrame, classes: list[str], n_resamples:
 
     Args:
         frame: test predictions with ``patient_id``, ``label`` (site code) and
-            ``p_flair_<code>`` columns.
+            ``p_flair_<code>`` columns (two sites: the binary network's ``p_flair``).
         classes: site name of each code.
         n_resamples, seed: the patient bootstrap.
 
@@ -65,6 +65,9 @@ def site_classifier_scores(frame: pd.DataFrame, classes: list[str], n_resamples:
         >>> site_classifier_scores(run.predictions, classes)
     """
     cols = [f"p_{SEQUENCE}_{k}" for k in range(len(classes))]
+    if len(classes) <= 2 and f"p_{SEQUENCE}" in frame:  # two sites: a binary network
+        frame = frame.assign(**{cols[0]: 1 - frame[f"p_{SEQUENCE}"]}, **(
+            {cols[1]: frame[f"p_{SEQUENCE}"]} if len(classes) == 2 else {}))
     patients = frame.groupby("patient_id")[[*cols, "label"]].mean()
     y = patients["label"].to_numpy().astype(int)
     prob = patients[cols].to_numpy()

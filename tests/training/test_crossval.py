@@ -150,3 +150,10 @@ def test_another_initialisation_or_backbone_gets_its_own_cache(site_data):
     other = crossval.fold_run(site_data, 0, ("flair",), backbone="mobilenet_v2", weights=None)
     assert other.runs["flair"].folder.parent.name == "cv-fold0-mobilenet_v2-scratch"
     assert (stage_dir(site_data.profile, "models") / "cv-fold0-mobilenet_v2-scratch").is_dir()
+
+
+def test_two_sites_are_read_from_a_binary_network():
+    frame = pd.DataFrame({"patient_id": ["a", "b", "c", "d"], "label": [0, 0, 1, 1],
+                          "p_flair": [0.2, 0.4, 0.7, 0.6]})
+    s = shortcut.site_classifier_scores(frame, ["2013", "TCIA10"], n_resamples=50)
+    assert s["accuracy"] == 1 and s["auc"] == 1 and s["chance"] == 0.5
