@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from conftest import SAMPLE, tiny_volumes, write_patient
 
 from glioma_lib.data.brats import CohortError, index_cohort
@@ -224,3 +225,21 @@ def test_blank_tumour_zeroes_exactly_the_grown_mask():
     assert (fused[0, :, 4, 4] == 0).all() and fused.sum() == 200 * (2 * 81 * 3 - 3)
     with pytest.raises(ValueError, match="do not match"):
         blank_tumour(images, masks[:1])
+
+
+def _threads_seen() -> tuple[int, list[int]]:
+    from threadpoolctl import threadpool_info
+
+    return torch.get_num_threads(), [pool["num_threads"] for pool in threadpool_info()]
+
+
+def test_worker_initialiser_limits_torch_and_blas_to_one_thread():
+    # two workers whose BLAS each started a thread per core made the cohort 1.8x slower
+    from concurrent.futures import ProcessPoolExecutor
+
+    from glioma_lib.data.slices import _single_thread
+
+    with ProcessPoolExecutor(1, initializer=_single_thread) as pool:
+        torch_threads, blas_threads = pool.submit(_threads_seen).result()
+    assert torch_threads == 1
+    assert blas_threads and set(blas_threads) == {1}
