@@ -43,3 +43,27 @@ def test_designs_public_api():
                                      param_groups, tumour_window, prepare_data, make_cohort,
                                      majority))
     assert confusion_report(1, 0, 1, 0)["accuracy"] == 1.0
+
+
+def test_evaluation_reexports_tables_on_first_use():
+    import glioma_lib.evaluation as evaluation
+    from glioma_lib.evaluation import tables
+
+    assert evaluation.with_votes is tables.with_votes and "table2" in evaluation.__all__
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        evaluation.nothing  # noqa: B018
+
+
+def test_the_predict_command_imports_neither_the_chapters_statistics_nor_torchvision():
+    # of `glioma-grade predict`'s start-up, scipy.stats (via evaluation.tables) was 0.8 s and
+    # torchvision (whose ops import torch._dynamo) 1.5 s, for a GoogLeNet built from torch.nn
+    import subprocess
+    import sys
+
+    code = ("import sys, glioma_lib.predict; from glioma_lib.models import create; "
+            "create('googlenet', weights=None); "
+            "print(sorted(m for m in ('scipy.stats', 'glioma_lib.evaluation.tables', "
+            "'torchvision', 'torch._dynamo') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -12,7 +12,7 @@ import pandas as pd
 from ..config import Profile, results_root, stage_dir
 from .brats import index_cohort
 from .slices import SliceSet, prepare_slices
-from .splits import patient_kfold, patient_split, slice_split
+from .splits import fold_split, patient_kfold, patient_split, slice_split
 from .synth import SynthConfig, cohort_config, make_cohort, read_cohort_config
 
 
@@ -89,6 +89,12 @@ class Data:
     def kfold(self) -> np.ndarray:
         """Per-row patient-level fold number."""
         return patient_kfold(self.index, self.profile.kfold, self.profile.seed)
+
+    def fold_split(self, fold: int) -> np.ndarray:
+        """Per-row ``"train"``/``"val"``/``"test"`` labels of cross-validation fold ``fold``
+        (:func:`glioma_lib.data.splits.fold_split` of :meth:`kfold`): the one split every model
+        of that fold (cross-validation, chapter 6's transfer pair, the site experiments) uses."""
+        return fold_split(self.index, self.kfold(), fold, seed=self.profile.seed)
 
 
 def prepare_data(profile: Profile, brats_root: str | Path | None = None,

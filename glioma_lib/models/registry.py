@@ -87,9 +87,9 @@ class _Headless(nn.Module):
 
 
 def _googlenet():
-    from torchvision.models import googlenet
+    from .googlenet import GoogLeNet  # torchvision's, without importing torchvision
 
-    net = googlenet(weights=None, aux_logits=False, init_weights=True, transform_input=False)
+    net = GoogLeNet()
     net.fc = nn.Identity()
     return _Headless(net)
 

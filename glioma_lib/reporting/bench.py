@@ -345,7 +345,9 @@ def real_patients_table(path) -> pd.DataFrame:
 def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dict]:
     """One cohort's site experiments as the bench ran them (``bench/results/sites.json``, made
     by ``bench/bench_sites.py``): the :func:`glioma_lib.training.shortcut.site_experiments`
-    rows (empty where there are none) and ``provenance`` and ``conclusion`` texts.
+    rows (empty where there are none) and a ``provenance`` text. (The file's stored
+    ``conclusion`` is not returned: chapter 7 words it afresh with
+    :func:`~glioma_lib.training.shortcut.site_conclusion`, so it follows the current wording.)
 
     Args:
         path: the site bench's JSON.
@@ -358,8 +360,8 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
     part = (data or {}).get("cohorts", {}).get(cohort)
     if part is None:
         why = "not measured yet (run make bench)" if data is None else f"no {cohort!r} cohort"
-        return pd.DataFrame(), {"provenance": f"{why}: {Path(path).name}", "conclusion": ""}
+        return pd.DataFrame(), {"provenance": f"{why}: {Path(path).name}"}
     provenance = (f"bench/bench_sites.py, {data['profile']} profile, commit {data['commit']}, "
                   f"generator v{data['generator_version']}")
     rows = pd.DataFrame(part["rows"]).set_index("experiment")
-    return rows, {"provenance": provenance, "conclusion": part["conclusion"]}
+    return rows, {"provenance": provenance}

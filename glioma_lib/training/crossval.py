@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..config import Profile
-from ..data.splits import fold_split
 from ..data.stages import Data
 from .experiment import PROFILE_WEIGHTS, ProtocolRun, run_protocol
 
@@ -81,17 +80,15 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
     Example:
         >>> fold_run(data, 0, ("flair",)).predictions.head()
     """
-    p = data.profile
-    recipe = cv_recipe(p)
+    recipe = cv_recipe(data.profile)
     tag = f"cv-fold{fold}"
     if backbone not in (None, recipe["backbone"]):
         tag += f"-{backbone}"
     if weights is None:
         tag += "-scratch"
     recipe["backbone"] = backbone or recipe["backbone"]
-    split = fold_split(data.index, data.kfold(), fold, seed=p.seed)
-    return run_protocol(data, f"cv-fold{fold}", split=split, sequences=sequences, tag=tag,
-                        weights=weights, **recipe)
+    return run_protocol(data, f"cv-fold{fold}", split=data.fold_split(fold),
+                        sequences=sequences, tag=tag, weights=weights, **recipe)
 
 
 def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> CrossValidation:

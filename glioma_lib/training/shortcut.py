@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.stats import DegenerateDataWarning, bootstrap
 
 from ..data.sites import sites
-from ..data.splits import fold_split, leave_site_out
+from ..data.splits import leave_site_out
 from ..data.stages import Data
 from ..evaluation.tables import metric_table
 from ..evaluation.vote import patient_level
@@ -113,7 +113,7 @@ def site_experiments(data: Data, n_resamples: int = 1000, seed: int = 0) -> pd.D
     """
     p, recipe = data.profile, cv_recipe(data.profile)
     site = row_sites(data)
-    fold0 = fold_split(data.index, data.kfold(), 0, seed=p.seed)
+    fold0 = data.fold_split(0)  # the reference row's split (fold_run): one source
     col = f"p_{SEQUENCE}"
     rows = []
 

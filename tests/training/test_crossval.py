@@ -60,6 +60,7 @@ def test_every_patient_is_tested_exactly_once_by_a_model_that_never_saw_it(site_
     for fold, run in cv.runs.items():
         tested = set(pooled.loc[pooled.fold == fold, "patient_id"])
         assert tested == set(site_data.index.loc[folds == fold, "patient_id"])
+        assert ((site_data.fold_split(fold) == "test") == (folds == fold)).all()
         assert tested.isdisjoint(site_data.index.loc[run.val_rows, "patient_id"])
     manifest = json.loads((cv.runs[0].runs["flair"].folder / "manifest.json").read_text())
     assert manifest["backbone"] == "efficientnet_lite0" and "ImageNet" in cv.weights_note
@@ -72,6 +73,9 @@ def test_site_experiments_rows_and_caches(site_data):
     grading = rows.loc[[shortcut.REFERENCE, shortcut.BLANKED], "auc"]
     assert grading.between(0, 1).all()
     assert rows.loc[shortcut.SITE_CLASSIFIER, "task"] == "site (1 of 5)"
+    fold0 = site_data.index.loc[site_data.fold_split(0) == "test", "patient_id"].nunique()
+    same_split = [shortcut.REFERENCE, shortcut.BLANKED, shortcut.SITE_CLASSIFIER]
+    assert (rows.loc[same_split, "test patients"] == fold0).all()
     assert 0 < rows.loc[shortcut.SITE_CLASSIFIER, "chance accuracy"] <= 1
     models = site_data.profile.name
     from glioma_lib.config import stage_dir
