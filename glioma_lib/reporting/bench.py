@@ -140,12 +140,24 @@ def throughput_table(path) -> pd.DataFrame:
 
 
 EQUIVALENCE_MEASURES = ("val_loss", "val_auc", "val_accuracy")
+#: The measures where lower is better (the others: higher is better).
+LOWER_IS_BETTER = frozenset({"val_loss", "train_seconds"})
+
+
+def _side(measure: str, mean: float, lo: float, hi: float) -> str:
+    """Where ``mean`` lies against the range ``lo``–``hi``: ``"within"``, or outside on the
+    ``"better"`` or ``"worse"`` side for ``measure``."""
+    if lo <= mean <= hi:
+        return "within"
+    above = mean > hi
+    return "worse" if above == (measure in LOWER_IS_BETTER) else "better"
 
 
 def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dict:
     """bf16 against fp32 over the runs of the given seeds (all by default): per measure, each
     arithmetic's mean, min and max, whether bf16's mean lies within fp32's seed-to-seed
-    range, and Welch's t-test p-value of the difference of the means (``welch_p``,
+    range (``bf16_side``: ``within``, or outside on the ``better`` or ``worse`` side), and
+    Welch's t-test p-value of the difference of the means (``welch_p``,
     ``scipy.stats.ttest_ind``); and the training speed-up, from each arithmetic's fastest run
     (another process on the machine can only slow a run down, so the fastest is the least
     disturbed).
@@ -170,6 +182,7 @@ def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dic
             "fp32_mean": sum(values["fp32"]) / len(values["fp32"]), "fp32_min": lo,
             "fp32_max": hi, "bf16_mean": mean, "bf16_min": min(values["bf16"]),
             "bf16_max": max(values["bf16"]), "bf16_mean_within_fp32_spread": lo <= mean <= hi,
+            "bf16_side": _side(measure, mean, lo, hi),
             "welch_p": float(ttest_ind(values["bf16"], values["fp32"], equal_var=False).pvalue)}
     shifts = [abs(r["val_loss_fp32_inference"] - r["val_loss"]) for r in runs
               if r["precision"] == "bf16" and "val_loss_fp32_inference" in r]
@@ -177,6 +190,9 @@ def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dic
             "bf16_models_fp32_inference_loss_shift": max(shifts) if shifts else None,
             "bf16_within_fp32_spread": all(summary[m]["bf16_mean_within_fp32_spread"]
                                            for m in EQUIVALENCE_MEASURES),
+            # the weaker reading: no measure outside fp32's range on the worse side
+            "bf16_not_worse_than_fp32_spread": all(summary[m]["bf16_side"] != "worse"
+                                                   for m in EQUIVALENCE_MEASURES),
             "train_speedup": summary["train_seconds"]["fp32_min"]
             / summary["train_seconds"]["bf16_min"]}
 
@@ -205,8 +221,9 @@ def equivalence_table(path, seeds: list[int] | None = None) -> pd.DataFrame:
                                                                  f"{s['fp32_max']:.4g}",
                      "bf16 mean": s["bf16_mean"], "bf16 range": f"{s['bf16_min']:.4g} – "
                                                                  f"{s['bf16_max']:.4g}",
-                     "bf16 within fp32's range": "yes" if s["bf16_mean_within_fp32_spread"]
-                     else "no", "Welch p (bf16 vs fp32 means)": s["welch_p"]})
+                     "bf16 within fp32's range": {"within": "yes", "better": "no: better",
+                                                  "worse": "no: worse"}[s["bf16_side"]],
+                     "Welch p (bf16 vs fp32 means)": s["welch_p"]})
     return pd.DataFrame(rows).set_index("measure")
 
 
@@ -229,7 +246,8 @@ def equivalence_verdict(path, seeds: list[int] | None = None) -> str:
     summary, n = result["summary"], len(result["seeds"])
     inside = [m.replace("_", " ") for m in EQUIVALENCE_MEASURES
               if summary[m]["bf16_mean_within_fp32_spread"]]
-    outside = [f"{m.replace('_', ' ')} (bf16 {summary[m]['bf16_mean']:.3f} against fp32 "
+    outside = [f"{m.replace('_', ' ')}, on the {summary[m]['bf16_side']} side (bf16 "
+               f"{summary[m]['bf16_mean']:.3f} against fp32 "
                f"{summary[m]['fp32_min']:.3f}–{summary[m]['fp32_max']:.3f}; the means differ "
                f"with Welch p = {summary[m]['welch_p']:.2f})"
                for m in EQUIVALENCE_MEASURES if not summary[m]["bf16_mean_within_fp32_spread"]]

@@ -73,17 +73,18 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
                                     ("fp32", 3, 0.99, 310), ("bf16", 3, 0.97, 160))]
     (tmp_path / "e.json").write_text(json.dumps({"runs": runs}))
     two = equivalence_table(tmp_path / "e.json", seeds=[1, 2])
-    assert two.loc["val auc", "bf16 within fp32's range"] == "no"  # 0.97 above 0.85-0.95
+    assert two.loc["val auc", "bf16 within fp32's range"] == "no: better"  # 0.97 > 0.85-0.95
     assert two.loc["val loss", "bf16 within fp32's range"] == "yes"
     assert equivalence_table(tmp_path / "e.json").loc["val auc", "bf16 within fp32's range"] \
         == "yes"  # three seeds: 0.9667 within 0.85-0.99
     summary = equivalence_summary(runs, seeds=[1, 2])
     assert summary["train_speedup"] == 2.0 and summary["seeds"] == [1, 2]  # fastest runs
-    assert not summary["bf16_within_fp32_spread"]
+    assert not summary["bf16_within_fp32_spread"] and summary["bf16_not_worse_than_fp32_spread"]
+    assert summary["summary"]["val_auc"]["bf16_side"] == "better"
     verdict = equivalence_verdict(tmp_path / "e.json", seeds=[1, 2])
     assert verdict.startswith("over 2 seeds, bf16's mean lies within fp32's range for val loss")
-    assert "outside it for val auc (bf16 0.970 against fp32 0.850–0.950; the means differ " \
-           "with Welch p = 0.39)" in verdict
+    assert "outside it for val auc, on the better side (bf16 0.970 against fp32 0.850–0.950; " \
+           "the means differ with Welch p = 0.39)" in verdict
     assert 0 < summary["summary"]["val_auc"]["welch_p"] < 1
     runs[2]["val_loss_fp32_inference"] = 0.31  # bf16 seed 1 evaluated in fp32
     assert equivalence_summary(runs)["bf16_models_fp32_inference_loss_shift"] == \
@@ -157,3 +158,12 @@ def test_site_results_read_one_cohort_with_provenance(tmp_path):
     assert "commit abc1234" in info["provenance"]
     rows, info = site_results(tmp_path / "sites.json", "as in BraTS 2019")
     assert rows.empty and "no 'as in BraTS 2019' cohort" in info["provenance"]
+
+
+@pytest.mark.parametrize("measure, mean, side", [
+    ("val_auc", 0.5, "worse"), ("val_auc", 0.95, "better"), ("val_auc", 0.8, "within"),
+    ("val_loss", 0.5, "better"), ("val_loss", 0.95, "worse"), ("val_loss", 0.7, "within")])
+def test_outside_the_range_is_better_or_worse_by_the_measures_direction(measure, mean, side):
+    from glioma_lib.reporting.bench import _side
+
+    assert _side(measure, mean, 0.6, 0.9) == side
