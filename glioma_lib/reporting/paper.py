@@ -59,7 +59,7 @@ def recipe_differences(profile, weights_note: str, precision: str) -> pd.DataFra
         ("optimiser", "not stated", "Adam", "the paper names none (chapter 4)"),
         ("arithmetic", "not stated", precision,
          "bf16 autocast: faster training on this CPU with validation results inside fp32's "
-         "seed-to-seed range (appendix: measured rates and 3-seed equivalence)"
+         "seed-to-seed range (appendix: measured rates and the seed-by-seed equivalence)"
          if "bf16" in precision else "—"),
         ("initial weights", "ImageNet GoogLeNet", weights_note,
          "no ImageNet GoogLeNet weights on this machine" if random_init else "—"),
