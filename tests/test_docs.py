@@ -58,3 +58,11 @@ def test_called_functions_have_args_and_an_example(module, name):
     params = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
     if params:
         assert "Args:" in doc, f"{module}.{name}: no Args"
+
+
+def test_every_notebook_cell_has_a_unique_id():
+    # nbformat 4.5: a missing cell id is a warning now and "will become a hard error"
+    for path in sorted((project_root() / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]  # raw: nbformat.read would add them
+        ids = [cell.get("id") for cell in cells]
+        assert all(ids) and len(set(ids)) == len(ids), path.name
