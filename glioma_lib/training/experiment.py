@@ -231,7 +231,10 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         data: the prepared data stages (:func:`glioma_lib.data.stages.prepare_data`).
         protocol: ``"slice"`` (the paper's split) or ``"patient"`` (honest); with
             ``split``, the name of that split.
-        profile: overrides ``data.profile``.
+        profile: overrides ``data.profile`` for training (seed, epochs, precision, …); the
+            split still follows ``data.profile`` (its fractions and seed), so runs that differ
+            only in ``profile`` are compared on the same patients (e.g. the bf16/fp32 seeds of
+            ``bench/bench_precision.py``). Pass ``split`` to change the split.
         labels: overrides the true labels (e.g. shuffled by patient).
         tag: names the cached run (default: the protocol).
         backbone: default the profile's.

@@ -144,3 +144,14 @@ def test_a_given_split_is_used_and_keys_the_cache(unit_data):
     assert manifests[0]["split"] != manifests[1]["split"]  # the same tag retrained
     with pytest.raises(ValueError, match="one of train/val/test per slice"):
         run_protocol(unit_data, "bad", split=np.array(["train"] * len(unit_data.index)))
+
+
+def test_a_profile_override_changes_training_not_the_split(unit_data):
+    from glioma_lib.training.experiment import ProtocolSpec
+
+    reseeded = replace(unit_data.profile, seed=unit_data.profile.seed + 1,
+                       split_fractions=(0.5, 0.25, 0.25))
+    base = ProtocolSpec.build(unit_data, "patient")
+    other = ProtocolSpec.build(unit_data, "patient", profile=reseeded)
+    assert other.profile.seed == reseeded.seed
+    assert (other.split == base.split).all() and (other.split == unit_data.split("patient")).all()
