@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from glioma_lib.config import get_profile
+from glioma_lib.reporting.bench import checkout_commit
 
 OUT = Path(__file__).parent / "results"
 NOTEBOOK = re.compile(r"\[papermill\] (\S+)\.ipynb done in (\d+) s")
@@ -48,21 +49,6 @@ def parse(lines: list[str]) -> dict:
     return result
 
 
-def _commit() -> str | None:
-    """The checkout's commit (with ``+changes`` when the tree differs), or None without git."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+changes" if dirty else "")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
@@ -80,7 +66,7 @@ def main() -> None:
               "image_size": profile.image_size, "epochs": profile.epochs,
               "offline_aug": profile.offline_aug,
               "precision": precision_name(pick_device(), profile.precision),
-              "commit": _commit()}
+              "commit": checkout_commit()}
     from glioma_lib.data.synth import GENERATOR_VERSION
 
     result["generator_version"] = GENERATOR_VERSION

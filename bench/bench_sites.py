@@ -19,29 +19,17 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 from glioma_lib.config import get_profile
 from glioma_lib.data.stages import prepare_data
 from glioma_lib.data.synth import GENERATOR_VERSION
+from glioma_lib.reporting.bench import checkout_commit
 from glioma_lib.training.crossval import cv_recipe_text
 from glioma_lib.training.shortcut import site_conclusion, site_experiments
 
 OUT = Path(__file__).parent / "results"
-
-
-def _commit() -> str:
-    """The checkout's commit, with ``+changes`` when the tracked files differ from it."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+changes" if dirty else "")
 
 
 def main() -> None:
@@ -53,7 +41,8 @@ def main() -> None:
                 "de-confounded": replace(base, name=f"{base.name}-deconfounded",
                                          site_confounded=False)}
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "profile": base.name, "recipe": cv_recipe_text(base), "commit": _commit(),
+              "profile": base.name, "recipe": cv_recipe_text(base),
+              "commit": checkout_commit() or "unknown",
               "generator_version": GENERATOR_VERSION, "cohorts": {}}
     for name, profile in profiles.items():
         data = prepare_data(profile, progress=False)

@@ -11,6 +11,27 @@ import pandas as pd
 from ..config import project_root
 
 
+def checkout_commit() -> str | None:
+    """The project checkout's short commit, with ``+changes`` when tracked files differ from
+    it (what a benchmark result records as its provenance), or None without git.
+
+    Example:
+        >>> checkout_commit()
+        '42b0ac3'
+    """
+    import subprocess
+
+    root = project_root()
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty else "")
+
+
 def _read(path) -> dict | None:
     path = Path(path)
     return json.loads(path.read_text()) if path.exists() else None

@@ -167,3 +167,24 @@ def test_outside_the_range_is_better_or_worse_by_the_measures_direction(measure,
     from glioma_lib.reporting.bench import _side
 
     assert _side(measure, mean, 0.6, 0.9) == side
+
+
+def test_checkout_commit_names_head_and_says_when_the_tree_differs(tmp_path, monkeypatch):
+    import subprocess
+
+    import glioma_lib.reporting.bench as bench
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "f.txt").write_text("a")
+    git("add", "f.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    monkeypatch.setattr(bench, "project_root", lambda: tmp_path)
+    head = bench.checkout_commit()
+    assert head and "+" not in head
+    (tmp_path / "f.txt").write_text("b")
+    assert bench.checkout_commit() == head + "+changes"
+    monkeypatch.setattr(bench, "project_root", lambda: tmp_path / "not-a-repo")
+    assert bench.checkout_commit() is None
