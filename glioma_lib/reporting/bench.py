@@ -199,11 +199,12 @@ def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dic
         values = {c: [r[measure] for r in runs if r["precision"] == c] for c in ("fp32", "bf16")}
         lo, hi = min(values["fp32"]), max(values["fp32"])
         mean = sum(values["bf16"]) / len(values["bf16"])
+        side = _side(measure, mean, lo, hi)
         summary[measure] = {
             "fp32_mean": sum(values["fp32"]) / len(values["fp32"]), "fp32_min": lo,
             "fp32_max": hi, "bf16_mean": mean, "bf16_min": min(values["bf16"]),
-            "bf16_max": max(values["bf16"]), "bf16_mean_within_fp32_spread": lo <= mean <= hi,
-            "bf16_side": _side(measure, mean, lo, hi),
+            "bf16_max": max(values["bf16"]), "bf16_mean_within_fp32_spread": side == "within",
+            "bf16_side": side,
             "welch_p": float(ttest_ind(values["bf16"], values["fp32"], equal_var=False).pvalue)}
     shifts = [abs(r["val_loss_fp32_inference"] - r["val_loss"]) for r in runs
               if r["precision"] == "bf16" and "val_loss_fp32_inference" in r]
