@@ -1,7 +1,7 @@
 """Benchmark: our data path against a plain ``ImageFolder`` + PIL pipeline, the way most
 people would write it.
 
-Ours: the cached uint8 slice array → per-image online augmentation with torchvision v2 on
+Ours: the cached uint8 slice array → batched online augmentation (``augment_online``) on
 uint8 tensors → ImageNet normalisation. Plain: the same slices saved as PNG files in an
 ``ImageFolder`` layout → PIL decode → the same augmentation as PIL transforms → ``ToTensor`` →
 ``Normalize``, through a ``DataLoader`` with the same number of worker processes as cores
@@ -39,7 +39,7 @@ from torchvision import transforms as T
 from glioma_lib.config import default_workers, results_root
 from glioma_lib.data.slices import resize_slices, to_uint8
 from glioma_lib.models import create, param_groups
-from glioma_lib.training.augment import augment_batch, online_transform
+from glioma_lib.training.augment import augment_online
 from glioma_lib.training.precision import autocast, precision_name
 from glioma_lib.training.train import to_input
 
@@ -95,14 +95,14 @@ def main() -> None:
             folder = tmp / ("HGG" if y else "LGG")
             folder.mkdir(exist_ok=True)
             Image.fromarray(img).save(folder / f"{i:05d}.png")
-        transform = online_transform(args.size)
+        generator = torch.Generator().manual_seed(0)
         cpu = torch.device("cpu")
 
         def ours():
             order = rng.permutation(args.images)
             for b in range(0, args.images, args.batch):
                 idx = np.sort(order[b:b + args.batch])
-                x = augment_batch(torch.from_numpy(cache[idx])[:, None], transform)
+                x = augment_online(torch.from_numpy(cache[idx])[:, None], args.size, generator)
                 yield to_input(x, cpu), torch.from_numpy(labels[idx])
 
         def plain(workers: int):

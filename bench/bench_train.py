@@ -1,6 +1,6 @@
 """Benchmark: training throughput of the real data path against the model alone.
 
-Real path: cached uint8 slices → per-image online augmentation (torchvision v2) → ImageNet
+Real path: cached uint8 slices → batched online augmentation (``augment_online``) → ImageNet
 normalisation (channels_last) → GoogLeNet + head, forward and backward. Model alone: the same
 step on a random tensor already in place. Target: real ≥ 0.9 × model-only. Writes
 ``bench/results/train_<size>.json``; run it with and without the glibc malloc settings of the
@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from glioma_lib.models import create, param_groups
-from glioma_lib.training.augment import augment_batch, online_transform
+from glioma_lib.training.augment import augment_online
 from glioma_lib.training.precision import autocast, precision_name
 from glioma_lib.training.train import to_input
 
@@ -51,7 +51,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     cache = rng.integers(0, 255, (args.batch * 4, args.size, args.size), dtype=np.uint8)
     labels = torch.from_numpy(rng.integers(0, 2, args.batch))
-    transform = online_transform(args.size)
+    generator = torch.Generator().manual_seed(0)
     fixed = torch.randn(args.batch, 3, args.size, args.size).contiguous(
         memory_format=torch.channels_last)
 
@@ -69,7 +69,8 @@ def main() -> None:
 
     def real_path():
         idx = np.sort(rng.choice(len(cache), args.batch, replace=False))
-        step(to_input(augment_batch(torch.from_numpy(cache[idx])[:, None], transform), cpu))
+        x = augment_online(torch.from_numpy(cache[idx])[:, None], args.size, generator)
+        step(to_input(x, cpu))
 
     model_rate = _rate(model_only, args.batch, args.steps)
     real_rate = _rate(real_path, args.batch, args.steps)

@@ -405,3 +405,70 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
                   f"generator v{data['generator_version']}")
     rows = pd.DataFrame(part["rows"]).set_index("experiment")
     return rows, {"provenance": provenance}
+
+
+def gpu_throughput_table(path) -> pd.DataFrame:
+    """The GPU check's training and inference rates per backbone (``bench/gpu_check.py``):
+    model alone, the full data path (device-resident uint8 set, batched augmentation,
+    normalisation) and their ratio; for GoogLeNet also compiled, CUDA graphs and the pinned
+    host path. A missing file gives the "not measured" row.
+
+    Args:
+        path: ``bench/results/gpu_check.json``.
+
+    Example:
+        >>> gpu_throughput_table("bench/results/gpu_check.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path, "no GPU was lent to a session since bench/gpu_check.py exists")
+    t = data["throughput"]
+    rows = []
+    for r in [t["googlenet"], *t["backbones"]]:
+        if "error" in r:
+            rows.append({"backbone": r["backbone"], "note": r["error"]})
+            continue
+        rows.append({"backbone": r["backbone"], "model alone (img/s)": r["model_alone_img_s"],
+                     "data path (img/s)": r.get("data_path_img_s"),
+                     "data path / model alone": r.get("data_path_over_model_alone"),
+                     "CUDA graphs data path (img/s)": r.get("cudagraphs_data_path_img_s"),
+                     "compiled data path (img/s)": r.get("compiled_data_path_img_s"),
+                     "pinned host path (img/s)": r.get("pinned_host_img_s"),
+                     "inference (img/s)": r["inference_img_s"],
+                     "peak GPU memory (MiB)": r.get("train_peak_gpu_mib")})
+    return pd.DataFrame(rows).set_index("backbone").dropna(axis=1, how="all")
+
+
+def gpu_projection_table(path) -> pd.DataFrame:
+    """The `paper` book's networks by group with the training images each sees, the measured
+    rate and mode used for it, and the projected hours on the GPU of the check.
+
+    Args:
+        path: ``bench/results/gpu_check.json``.
+
+    Example:
+        >>> gpu_projection_table("bench/results/gpu_check.json")["hours"].sum()
+    """
+    data = _read(path)
+    if data is None or "projection" not in data:
+        return _missing(path, "no GPU projection measured")
+    frame = pd.DataFrame(data["projection"]["groups"])
+    frame["hours"] = frame["seconds"] / 3600
+    return frame.rename(columns={"images_each": "images per network", "img_s": "img/s"}
+                        ).drop(columns="seconds").set_index("group")
+
+
+def gpu_recipe_table(path) -> pd.DataFrame:
+    """Two epochs of the `paper` recipe on the small synthetic cohort: the FLAIR network's
+    losses on CUDA and, with the same seed, on the CPU (close, not equal).
+
+    Args:
+        path: ``bench/results/gpu_check.json``.
+
+    Example:
+        >>> gpu_recipe_table("bench/results/gpu_check.json")
+    """
+    data = _read(path)
+    if data is None or "flair_cuda_vs_cpu" not in data.get("recipe", {}):
+        return _missing(path, "no CUDA/CPU recipe comparison")
+    return pd.DataFrame(data["recipe"]["flair_cuda_vs_cpu"]).set_index("epoch")

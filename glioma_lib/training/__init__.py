@@ -1,3 +1,5 @@
-"""Training: augmentation (:mod:`.augment`), the training loop with checkpoints and resume
-(:mod:`.train`), one cached protocol (:mod:`.experiment`) and the backbone head-to-head
-(:mod:`.compare`)."""
+"""Training: augmentation (:mod:`.augment`; batched on the device), training data placed on
+the device once (:mod:`.device_data`), the training loop with checkpoints and resume
+(:mod:`.train`), its arithmetic (:mod:`.precision`), one cached protocol (:mod:`.experiment`),
+the backbone head-to-head (:mod:`.compare`), cross-validation (:mod:`.crossval`) and the site
+experiments (:mod:`.shortcut`)."""

@@ -10,6 +10,7 @@ resumed from its checkpoint ends with the same weights and history as an uninter
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,23 +22,24 @@ from tqdm import tqdm
 
 from ..models.registry import GliomaNet, param_groups
 from ..store import atomic_write, save_csv
+from .device_data import DeviceSet, as_batch  # noqa: F401 (as_batch re-exported)
 from .precision import autocast, grad_scaler, precision_name  # noqa: F401 (re-exported)
+
+#: Training images from which CUDA graphs repay their compile time on a GPU: GoogLeNet at
+#: 224 px on an H200 trained 5,578 img/s eager and 8,383 img/s with CUDA graphs after a
+#: 64 s compile (bench/results/gpu_check.json): break-even near 1.1 M images; a `paper`
+#: network sees 2.8 M.
+COMPILE_MIN_IMAGES = 1_500_000
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"]
 #: Bumped whenever training gives other weights for the same data and settings (cached
 #: models made by another version are retrained, not reused).
-TRAINING_VERSION = 2
+TRAINING_VERSION = 3  # 3: batched online augmentation (augment_online), its own draws
 
 
 def pick_device() -> torch.device:
     """CUDA when present, else CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def as_batch(images: np.ndarray) -> torch.Tensor:
-    """uint8 ``(B, H, W)`` (one sequence) or ``(B, C, H, W)`` (early fusion) → ``(B, C, H, W)``."""
-    x = torch.from_numpy(np.ascontiguousarray(images))
-    return x[:, None] if x.ndim == 3 else x
 
 
 def to_input(batch_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -63,6 +65,10 @@ class TrainConfig:
     progress: bool = False
     #: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (:mod:`glioma_lib.training.precision`).
     precision: str = "auto"
+    #: ``torch.compile`` with CUDA graphs (``mode="reduce-overhead"``) on CUDA: ``"auto"``
+    #: when the run sees at least :data:`COMPILE_MIN_IMAGES` training images (where the
+    #: measured speed-up repays the compile time), ``"always"`` or ``"never"``. Never on CPU.
+    compile: str = "auto"
 
     @classmethod
     def from_profile(cls, profile, progress: bool = False) -> TrainConfig:
@@ -81,30 +87,45 @@ def _save_checkpoint(path: Path, model, optimizer, scaler, epoch: int, history: 
     atomic_write(path, lambda p: torch.save(state, p))
 
 
-def evaluate(model: GliomaNet, images: np.ndarray, labels: np.ndarray, batch_size: int = 256,
-             device: torch.device | None = None, precision: str = "auto",
-             ) -> tuple[float, float, np.ndarray]:
+def evaluate(model: GliomaNet, images: np.ndarray | torch.Tensor, labels: np.ndarray,
+             batch_size: int = 256, device: torch.device | None = None,
+             precision: str = "auto") -> tuple[float, float, np.ndarray]:
     """Loss, accuracy and HGG probabilities of ``model`` on uint8 images ``(N, [C,] H, W)``,
     computed in ``precision`` (:func:`glioma_lib.training.precision.resolve_precision`).
 
+    ``images`` may already be on ``device`` (a :class:`DeviceSet`'s images): nothing is then
+    copied; results stay on the device until the end (one synchronisation per call).
     A model with more than two outputs (a site classifier) gives every class's probability,
-    ``(N, classes)``, and its accuracy is that of the most probable class."""
+    ``(N, classes)``, and its accuracy is that of the most probable class.
+
+    Args:
+        model: a trained network.
+        images: uint8 slices (numpy, or a tensor on any device).
+        labels: their labels.
+        batch_size: images per forward pass.
+        device: where to compute (default :func:`pick_device`).
+        precision: a profile's ``precision``.
+
+    Example:
+        >>> loss, acc, p = evaluate(model, x_val, y_val)
+    """
     device = device or pick_device()
     model.to(device).eval()
-    probs, losses = [], []
+    y_all = torch.as_tensor(np.asarray(labels), dtype=torch.long).to(device)
+    probs, loss_sum = [], torch.zeros((), device=device)
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
             x = as_batch(images[start:start + batch_size])
-            y = torch.from_numpy(np.asarray(labels[start:start + batch_size])).long().to(device)
+            y = y_all[start:start + batch_size]
             with autocast(device, precision, model.name):
                 logits = model(to_input(x, device)).float()
-            losses.append(F.cross_entropy(logits, y, reduction="sum").item())
+            loss_sum += F.cross_entropy(logits, y, reduction="sum")
             p = logits.softmax(1)
-            probs.append((p[:, 1] if p.shape[1] == 2 else p).cpu().numpy())
-    p = np.concatenate(probs) if probs else np.zeros(0)
+            probs.append(p[:, 1] if p.shape[1] == 2 else p)
+    p = torch.cat(probs).cpu().numpy() if probs else np.zeros(0)
     n = max(len(images), 1)
     hits = (p >= 0.5) if p.ndim == 1 else p.argmax(1)
-    return sum(losses) / n, float((hits == np.asarray(labels)).mean()), p
+    return float(loss_sum) / n, float((hits == np.asarray(labels)).mean()), p
 
 
 def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256,
@@ -112,6 +133,18 @@ def predict(model: GliomaNet, images: np.ndarray, batch_size: int = 256,
     """HGG probability per image (every class's, ``(N, classes)``, for a multi-class model)."""
     return evaluate(model, images, np.zeros(len(images), int), batch_size,
                     precision=precision)[2]
+
+
+def _compiled(model: GliomaNet, cfg: TrainConfig, device: torch.device, images: int):
+    """The module the training steps call: ``model`` itself, or on CUDA its
+    ``torch.compile(mode="reduce-overhead")`` (CUDA graphs) when ``cfg.compile`` asks for it
+    (``"auto"``: ``images`` ≥ :data:`COMPILE_MIN_IMAGES`). Both share the same weights."""
+    if cfg.compile not in ("auto", "always", "never"):
+        raise ValueError(f"compile {cfg.compile!r}: choose auto, always or never")
+    wanted = cfg.compile == "always" or (cfg.compile == "auto" and images >= COMPILE_MIN_IMAGES)
+    if device.type != "cuda" or not wanted:
+        return model
+    return torch.compile(model, mode="reduce-overhead")
 
 
 def _resumable(last: Path, device: torch.device, run_key: str | None) -> dict | None:
@@ -129,8 +162,14 @@ def train_model(
     model: GliomaNet, train_images: np.ndarray, train_labels: np.ndarray,
     val_images: np.ndarray, val_labels: np.ndarray, cfg: TrainConfig, out_dir: str | Path,
     stop_after: int | None = None, run_key: str | None = None,
+    device: torch.device | str | None = None,
 ) -> pd.DataFrame:
     """Train (or resume) and return the per-epoch history; best weights end up in ``model``.
+
+    The training and validation sets are placed on the training device once
+    (:class:`~glioma_lib.training.device_data.DeviceSet`); each batch is indexed, augmented
+    (:func:`~glioma_lib.training.augment.augment_online`, parameters from a generator on the
+    device seeded by ``(seed, epoch)``) and normalised there.
 
     Writes ``out_dir/last.pt`` after every epoch (model, optimizer, gradient-scaler state,
     history, and ``run_key``), ``best.pt`` (weights of the epoch with the lowest validation
@@ -138,14 +177,32 @@ def train_model(
     under the same ``run_key`` (the cache manifest's fingerprint); otherwise it and
     ``best.pt`` are discarded and training starts at epoch 1. ``stop_after`` ends the run
     early after that many epochs in total (used to test resume).
+
+    Args:
+        model: the network (moved to the device, channels_last).
+        train_images: ``(N, [C,] H, W)`` uint8 training slices.
+        train_labels: ``(N,)`` labels.
+        val_images: validation slices.
+        val_labels: their labels.
+        cfg: the training knobs.
+        out_dir: the model's folder.
+        stop_after: stop after this many epochs in total.
+        run_key: the cache manifest's fingerprint (guards resume).
+        device: where to train (default :func:`pick_device`).
+
+    Example:
+        >>> history = train_model(model, x_tr, y_tr, x_va, y_va, TrainConfig(5, 64), "out/")
     """
-    from .augment import augment_batch, online_transform  # torchvision v2: ~1 s to import
+    from .augment import augment_online
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    device = pick_device()
+    device = torch.device(device) if device is not None else pick_device()
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
     model.to(device).to(memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(param_groups(model, cfg.lr_backbone, cfg.lr_head))
+    optimizer = torch.optim.Adam(param_groups(model, cfg.lr_backbone, cfg.lr_head),
+                                 fused=device.type == "cuda")
     scaler = grad_scaler(device, cfg.precision, model.name)
     history: list[dict] = []
     best = float("inf")
@@ -161,37 +218,51 @@ def train_model(
         if state.get("scaler"):
             scaler.load_state_dict(state["scaler"])
         history, best, first_epoch = state["history"], state["best_val_loss"], state["epoch"] + 1
-    transform = online_transform(cfg.image_size)
-    n = len(train_images)
+    train = DeviceSet.place(train_images, train_labels, device)
+    val = DeviceSet.place(val_images, val_labels, device)
+    n = len(train)
+    step_model = _compiled(model, cfg, device, n * (cfg.epochs - first_epoch))
     for epoch in range(first_epoch, cfg.epochs):
         if stop_after is not None and epoch >= stop_after:
             break
         start = time.perf_counter()
         torch.manual_seed(cfg.seed * 100_003 + epoch)
+        generator = torch.Generator(device).manual_seed(cfg.seed * 100_003 + epoch)
         order = np.random.default_rng([cfg.seed, epoch]).permutation(n)
         model.train()
-        total_loss, correct = 0.0, 0
-        batches = range(0, n, cfg.batch_size)
-        for b in tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress,
-                      leave=False):
-            idx = np.sort(order[b:b + cfg.batch_size])
-            x = as_batch(train_images[idx])
+        total_loss = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.long, device=device)
+        batches = train.batches(order, cfg.batch_size)
+        for x, y in tqdm(batches, total=-(-n // cfg.batch_size),
+                         desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress,
+                         leave=False):
             if cfg.online_aug:
-                x = augment_batch(x, transform)
-            y = torch.from_numpy(np.asarray(train_labels[idx])).long().to(device)
-            with autocast(device, cfg.precision, model.name):
-                logits = model(to_input(x, device))
-                loss = F.cross_entropy(logits.float(), y)
+                x = augment_online(x, cfg.image_size, generator)
+            # the last, shorter batch runs eagerly: a new shape would compile a second graph
+            net = step_model if len(y) == cfg.batch_size else model
+            try:
+                with autocast(device, cfg.precision, model.name):
+                    logits = net(to_input(x, device))
+                    loss = F.cross_entropy(logits.float(), y)
+            except Exception as err:
+                if net is model:
+                    raise
+                warnings.warn(f"torch.compile failed ({type(err).__name__}: {err}); "
+                              f"training {model.name} eagerly", stacklevel=2)
+                step_model = net = model
+                with autocast(device, cfg.precision, model.name):
+                    logits = net(to_input(x, device))
+                    loss = F.cross_entropy(logits.float(), y)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            total_loss += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
-        val_loss, val_acc, _ = evaluate(model, val_images, val_labels, device=device,
+            total_loss += loss.detach() * len(y)
+            correct += (logits.argmax(1) == y).sum()
+        val_loss, val_acc, _ = evaluate(model, val.images, val_labels, device=device,
                                         precision=cfg.precision)
-        history.append({"epoch": epoch + 1, "train_loss": total_loss / n, "train_acc": correct / n,
-                        "val_loss": val_loss, "val_acc": val_acc,
+        history.append({"epoch": epoch + 1, "train_loss": float(total_loss) / n,
+                        "train_acc": int(correct) / n, "val_loss": val_loss, "val_acc": val_acc,
                         "seconds": time.perf_counter() - start})
         if val_loss < best:
             best = val_loss

@@ -188,3 +188,38 @@ def test_checkout_commit_names_head_and_says_when_the_tree_differs(tmp_path, mon
     assert bench.checkout_commit() == head + "+changes"
     monkeypatch.setattr(bench, "project_root", lambda: tmp_path / "not-a-repo")
     assert bench.checkout_commit() is None
+
+
+def _gpu_result() -> dict:
+    google = {"backbone": "googlenet", "model_alone_img_s": 100.0, "data_path_img_s": 95.0,
+              "data_path_over_model_alone": 0.95, "inference_img_s": 400.0,
+              "cudagraphs_data_path_img_s": 180.0, "train_peak_gpu_mib": 10.0}
+    return {"throughput": {"googlenet": google, "backbones": [
+                {"backbone": "vgg16", "model_alone_img_s": 50.0, "data_path_img_s": 49.0,
+                 "data_path_over_model_alone": 0.98, "inference_img_s": 200.0},
+                {"backbone": "xception", "error": "RuntimeError: out of memory"}]},
+            "recipe": {"flair_cuda_vs_cpu": [{"epoch": 1, "train_loss_cuda": 0.4,
+                                              "train_loss_cpu": 0.45}]},
+            "projection": {"groups": [{"group": "slice split", "backbone": "googlenet",
+                                       "networks": 3, "images_each": 1000, "img_s": 100.0,
+                                       "mode": "eager", "seconds": 30.0}]}}
+
+
+def test_gpu_tables_read_the_check_and_say_when_missing(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import (
+        gpu_projection_table,
+        gpu_recipe_table,
+        gpu_throughput_table,
+    )
+
+    path = tmp_path / "gpu_check.json"
+    for fn in (gpu_throughput_table, gpu_projection_table, gpu_recipe_table):
+        assert fn(path)["value"].iloc[0].startswith("not measured")
+    path.write_text(json.dumps(_gpu_result()))
+    table = gpu_throughput_table(path)
+    assert table.loc["googlenet", "CUDA graphs data path (img/s)"] == 180.0
+    assert table.loc["xception", "note"].startswith("RuntimeError")
+    assert gpu_projection_table(path).loc["slice split", "hours"] == pytest.approx(30 / 3600)
+    assert gpu_recipe_table(path).loc[1, "train_loss_cpu"] == 0.45

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from torchvision.transforms.v2 import functional as TF
 
@@ -84,3 +85,92 @@ def test_example_grids_for_chapter_2():
     assert online.shape == (2, 4, 16, 16)
     assert np.array_equal(online, online_examples(arrays, 1, image_size=16, n=4, seed=3))
     assert not np.array_equal(online[0, 0], online[0, 1])  # each draw its own parameters
+
+
+def test_online_params_stay_in_the_papers_ranges():
+    from glioma_lib.training.augment import draw_online_params, max_translation_px
+
+    g = torch.Generator().manual_seed(0)
+    p = draw_online_params(20_000, 224, g)
+    assert p.angle.abs().max() <= 4.0 and p.angle.abs().max() > 3.9
+    assert p.shear_x.abs().max() <= 20.0 and p.shear_y.abs().max() > 19.9
+    assert p.tx.abs().max() == 15 and p.ty.abs().max() == 15  # whole pixels, up to 15 at 224
+    assert torch.equal(p.tx, p.tx.round())
+    assert 0.48 < p.flip.float().mean() < 0.52
+    assert max_translation_px(96) == pytest.approx(15 * 96 / 224)
+    small = draw_online_params(20_000, 96, g)
+    assert small.tx.abs().max() == round(15 * 96 / 224)
+
+
+def _params(n, **values):
+    from glioma_lib.training.augment import OnlineParams
+
+    zero = torch.zeros(n)
+    fields = {k: values.get(k, zero) for k in ("angle", "tx", "ty", "shear_x", "shear_y")}
+    return OnlineParams(**fields, flip=values.get("flip", torch.zeros(n, dtype=torch.bool)))
+
+
+def test_online_flip_is_a_left_right_mirror_and_identity_is_exact():
+    from glioma_lib.training.augment import apply_online
+
+    x = torch.from_numpy(_images(4, 32))[:, None]
+    assert torch.equal(apply_online(x, _params(4)), x)
+    flipped = apply_online(x, _params(4, flip=torch.ones(4, dtype=torch.bool)))
+    assert torch.equal(flipped, x.flip(-1))  # columns reversed: the patient's left ↔ right
+    shifted = apply_online(x, _params(4, tx=torch.full((4,), 3.0)))
+    assert torch.equal(shifted[..., 3:], x[..., :-3])  # positive tx moves the image right
+    assert not shifted[..., :3].any()
+
+
+def test_batched_online_matches_torchvision_per_image():
+    from glioma_lib.training.augment import apply_online, draw_online_params
+
+    x = torch.from_numpy(_images(12, 64))[:, None].clone()
+    x[..., :8, :] = 0
+    x[..., -8:, :] = 0
+    x[..., :8] = 0
+    x[..., -8:] = 0  # a zero border, as around a brain: the fill convention does not matter
+    p = draw_online_params(12, 64, torch.Generator().manual_seed(3))
+    out = apply_online(x, p)
+    assert p.flip.any() and not p.flip.all()
+    for i in range(12):
+        ref = TF.affine(x[i], angle=float(p.angle[i]), translate=[int(p.tx[i]), int(p.ty[i])],
+                        scale=1.0, shear=[float(p.shear_x[i]), float(p.shear_y[i])],
+                        interpolation=TF.InterpolationMode.BILINEAR, fill=0)
+        ref = TF.horizontal_flip(ref) if p.flip[i] else ref
+        diff = (ref.int() - out[i].int()).abs()
+        assert diff.max() <= 1 and (diff > 0).float().mean() < 0.01  # rounding at .5 only
+
+
+def test_augment_online_is_seeded_per_image_and_keeps_shape():
+    from glioma_lib.training.augment import augment_online
+
+    x = torch.zeros(16, 1, 48, 48, dtype=torch.uint8)
+    x[:, :, 16:32, 16:32] = 255
+    a = augment_online(x, 48, torch.Generator().manual_seed(5))
+    b = augment_online(x, 48, torch.Generator().manual_seed(5))
+    c = augment_online(x, 48, torch.Generator().manual_seed(6))
+    assert a.shape == x.shape and a.dtype == torch.uint8
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert len({bytes(o.numpy()) for o in a}) > 12  # own parameters per image
+
+
+def test_expand_offline_holds_the_expanded_set_once():
+    import tracemalloc
+
+    x = np.random.default_rng(0).integers(0, 255, (600, 64, 64), dtype=np.uint8)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    images, _ = expand_offline(x, np.zeros(600, int), chunk=64)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert images.nbytes == 6 * x.nbytes
+    assert peak < 1.3 * images.nbytes  # one expanded copy, plus one chunk's variants
+
+
+def test_sampling_grid_equals_affine_grid():
+    from glioma_lib.training.augment import affine_theta, draw_online_params, sampling_grid
+
+    theta = affine_theta(draw_online_params(5, 40, torch.Generator().manual_seed(2)), 40, 30)
+    expected = torch.nn.functional.affine_grid(theta, [5, 1, 40, 30], align_corners=False)
+    assert torch.allclose(sampling_grid(theta, 40, 30), expected, atol=1e-5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from glioma_lib.models import create
@@ -119,3 +120,17 @@ def test_a_fusion_network_trains_on_three_channel_input(tmp_path):
     cfg = TrainConfig(epochs=1, batch_size=8, seed=0, image_size=32)
     history = train_model(model, x, y, x[:4], y[:4], cfg, tmp_path)
     assert len(history) == 1 and np.isfinite(history["val_loss"]).all()
+
+
+def test_compile_choice_is_validated_and_never_used_on_the_cpu():
+    import torch
+
+    from glioma_lib.models.registry import create
+    from glioma_lib.training.train import COMPILE_MIN_IMAGES, _compiled
+
+    model = create("googlenet", weights=None)
+    cpu = torch.device("cpu")
+    assert _compiled(model, TrainConfig(1, 8, compile="always"), cpu, 10**9) is model
+    assert _compiled(model, TrainConfig(1, 8), cpu, COMPILE_MIN_IMAGES) is model
+    with pytest.raises(ValueError, match="compile 'yes'"):
+        _compiled(model, TrainConfig(1, 8, compile="yes"), cpu, 1)
