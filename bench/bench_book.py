@@ -32,6 +32,7 @@ from glioma_lib.reporting.bench import checkout_commit
 OUT = Path(__file__).parent / "results"
 NOTEBOOK = re.compile(r"\[papermill\] (\S+)\.ipynb done in (\d+) s")
 TOTAL = re.compile(r"\[book\] built .* in (\d+) s")
+ETA = re.compile(r"\[book\] expected about (\d+) min")
 PEAK = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")  # GNU time -v
 
 
@@ -70,6 +71,16 @@ def main() -> None:
     from glioma_lib.data.synth import GENERATOR_VERSION
 
     result["generator_version"] = GENERATOR_VERSION
+    import torch
+
+    from glioma_lib.reporting.budget import probe_rate
+    from glioma_lib.training.precision import cpu_has_bf16
+
+    result["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    result["native_bf16"] = cpu_has_bf16()
+    result["probe_backbone"] = profile.backbone
+    result["probe_img_s"] = probe_rate(profile.backbone, profile.image_size, profile.batch_size,
+                                       profile.precision)
     if args.cold:
         from glioma_lib.config import stage_dir
         from glioma_lib.data.stages import ensure_cohort, synthetic_root
@@ -101,6 +112,11 @@ def main() -> None:
         make_book(profile.name, log=lambda msg: (lines.append(msg), print(msg)))
         result["source"] = "bench/bench_book.py run"
     result.update(parse(lines))
+    eta = [float(m.group(1)) for m in map(ETA.search, lines) if m]
+    if eta:  # what `glioma-grade book` said to expect before it started
+        result["eta_s"] = eta[0] * 60
+        result["eta_over_measured"] = result["eta_s"] / (result["book_s"]
+                                                         + result.get("cohort_s", 0.0))
     if not args.log:  # the largest finished child process: a notebook's kernel
         import resource
 
@@ -112,7 +128,8 @@ def main() -> None:
         result["total_with_cohort_s"] = result["book_s"] + result["cohort_s"]
     result["budget_s"] = {"smoke": 600, "default": 2700}.get(profile.name)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"book_{profile.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    suffix = "" if result["native_bf16"] else "_fp32"  # a CPU without native bf16 apart
+    (OUT / f"book_{profile.name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
 

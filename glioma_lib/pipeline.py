@@ -46,10 +46,12 @@ def build_dir(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
 
 
 def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
-                  only: list[str] | None = None, log=print, seed: int | None = None) -> Path:
+                  only: list[str] | None = None, log=print, seed: int | None = None,
+                  on_done=None) -> Path:
     """Execute every notebook with papermill into ``_build/src/notebooks``; return that folder.
 
     Stops at the first failing notebook with a :class:`NotebookFailed` naming it and its cell.
+    ``on_done(stem, seconds)`` is called after each notebook (the time-left estimate).
     """
     import papermill as pm
 
@@ -77,7 +79,65 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
         hide_parameters(partial)
         os.replace(partial, target)  # only a notebook that ran to the end enters the book
         log(f"[papermill] {nb.name} done in {time.perf_counter() - start:.0f} s")
+        if on_done is not None:
+            on_done(nb.stem, time.perf_counter() - start)
     return out
+
+
+def forecast(profile: str, brats_root: str | None = None, log=print,
+             results: Path | None = None) -> dict[str, float] | None:
+    """Say before a build what to expect: the CPU's capability, whether it has native bf16,
+    the arithmetic of the profile's main backbone, and the expected time of each chapter from
+    a two-second probe of this machine's training rate scaled against a measured cold build
+    on the same kind of CPU (:func:`glioma_lib.reporting.budget.expected_seconds`).
+
+    Args:
+        profile: the profile's name.
+        brats_root: a real BraTS root (no synthetic cohort to generate), or None.
+        log: where the lines go.
+        results: ``bench/results`` (default: the project's).
+
+    Returns:
+        Chapter → expected seconds, or None where no estimate can be made (a GPU, or no
+        reference build for this kind of CPU).
+
+    Example:
+        >>> forecast("default")
+    """
+    import torch
+
+    from .data.stages import synthetic_root
+    from .reporting.budget import expected_seconds, probe_rate, reference_build
+    from .training.precision import cpu_has_bf16, precision_name
+    from .training.train import pick_device
+
+    p = get_profile(profile)
+    device = pick_device()
+    native = cpu_has_bf16()
+    log(f"[book] CPU {torch.backends.cpu.get_cpu_capability()}, {os.cpu_count()} cores, "
+        f"native bf16: {'yes' if native else 'no'}; {p.backbone} trains in "
+        f"{precision_name(device, p.precision, p.backbone)}"
+        + (f" on {torch.cuda.get_device_name(device)}" if device.type == "cuda" else ""))
+    if device.type != "cpu":
+        log("[book] no time estimate on a GPU (the appendix's GPU check projects the paper book)")
+        return None
+    folder = results or project_root() / "bench" / "results"
+    reference = reference_build(profile, native, folder)
+    if reference is None:  # the other kind of CPU: the probe still scales it, less exactly
+        reference = reference_build(profile, not native, folder)
+    if reference is None:
+        log(f"[book] no measured {profile} build to scale from: no time estimate")
+        return None
+    rate = probe_rate(p.backbone, p.image_size, p.batch_size, p.precision)
+    expected = expected_seconds(reference, rate)
+    first = notebooks()[0].stem
+    if brats_root is None and not synthetic_root(p).exists() and reference.get("cohort_s"):
+        expected[first] = expected.get(first, 0.0) + float(reference["cohort_s"])
+    log(f"[book] expected about {sum(expected.values()) / 60:.0f} min: probe "
+        f"{rate:.0f} img/s here against {reference['probe_img_s']:.0f} img/s on the "
+        f"reference build ({sum(reference['notebooks_s'].values()) / 60:.0f} min of notebooks "
+        f"at commit {reference.get('commit')}, CPU {reference.get('cpu_capability')})")
+    return expected
 
 
 def hide_parameters(path: Path) -> None:
@@ -187,7 +247,17 @@ def make_book(profile: str, brats_root: str | None = None, log=print,
         if stale:
             raise ValueError(f"no executed copy of {stale} for profile {profile!r} and this "
                              "data: build the whole book first")
-    run_notebooks(profile, brats_root, log=log, only=only, seed=seed)
+    from .reporting.budget import remaining_seconds
+
+    expected = forecast(profile, brats_root, log=log) if not only else None
+    done: dict[str, float] = {}
+
+    def time_left(stem: str, seconds: float) -> None:
+        done[stem] = seconds
+        if expected:
+            log(f"[book] about {remaining_seconds(expected, done) / 60:.0f} min left")
+
+    run_notebooks(profile, brats_root, log=log, only=only, seed=seed, on_done=time_left)
     html = build_book(log=log, profile=profile)
     log(f"[book] built {html / 'index.html'} in {time.perf_counter() - start:.0f} s")
     return html

@@ -173,3 +173,24 @@ def test_make_book_only_refuses_unknown_or_stale_notebooks():
         make_book("smoke", only=["99_nothing"])
     with pytest.raises(ValueError, match="build the whole book first"):
         make_book("paper", only=["09_performance"])
+
+
+def test_forecast_says_the_cpu_and_scales_a_reference(tmp_path, monkeypatch):
+    import json
+
+    from glioma_lib import pipeline
+    from glioma_lib.reporting import budget
+    from glioma_lib.training import precision
+
+    monkeypatch.setattr(budget, "probe_rate", lambda *a, **k: 50.0)
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    lines = []
+    assert pipeline.forecast("smoke", log=lines.append, results=tmp_path) is None
+    assert "native bf16: no" in lines[0] and "no time estimate" in lines[-1]
+    (tmp_path / "book_smoke_fp32.json").write_text(json.dumps(
+        {"probe_img_s": 100.0, "notebooks_s": {"01_data": 60, "02_augmentation": 30},
+         "cohort_s": 0, "commit": "abc", "cpu_capability": "AVX2"}))
+    lines.clear()
+    expected = pipeline.forecast("smoke", log=lines.append, results=tmp_path)
+    assert expected == {"01_data": 120.0, "02_augmentation": 60.0}
+    assert "expected about 3 min" in lines[-1]

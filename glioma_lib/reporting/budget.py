@@ -13,6 +13,7 @@ runs (``extra_epochs``, online augmentation only) change only with the image siz
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +135,107 @@ def closest_to_paper(table: pd.DataFrame) -> pd.Series:
         raise ValueError("no option fits the budget")
     key = fits["image size (px)"] * 1000 + fits["offline 6×"] * 100 + fits["epochs"]
     return fits.loc[key.idxmax()]
+
+
+def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str = "auto",
+               seconds: float = 2.0) -> float:
+    """This machine's training images/s for ``backbone`` (random-init, random uint8 images
+    through the training loop's augmentation and input path) over about ``seconds``, after
+    one warm-up step: the probe behind :func:`expected_seconds`.
+
+    Args:
+        backbone: a registry name (the profile's main backbone).
+        image_size: image side in pixels.
+        batch_size: images per step.
+        precision: a profile's ``precision``.
+        seconds: how long to measure.
+
+    Example:
+        >>> probe_rate("efficientnet_lite0", 96, 64)  # ~150 on a 2-core Zen 4 in fp32
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from ..models.registry import create, param_groups
+    from ..training.augment import augment_online
+    from ..training.precision import autocast
+    from ..training.train import to_input
+
+    cpu = torch.device("cpu")
+    torch.manual_seed(0)
+    model = create(backbone, weights=None).to(memory_format=torch.channels_last).train()
+    optimizer = torch.optim.Adam(param_groups(model))
+    images = torch.randint(0, 256, (batch_size, 1, image_size, image_size), dtype=torch.uint8)
+    labels = torch.arange(batch_size) % 2
+    generator = torch.Generator().manual_seed(0)
+
+    def step() -> None:
+        x = to_input(augment_online(images, image_size, generator), cpu)
+        with autocast(cpu, precision, backbone):
+            loss = F.cross_entropy(model(x).float(), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    step()
+    start, steps = time.perf_counter(), 0
+    while steps < 2 or time.perf_counter() - start < seconds:
+        step()
+        steps += 1
+    return steps * batch_size / (time.perf_counter() - start)
+
+
+def reference_build(profile: str, native_bf16: bool, folder: str | Path) -> dict | None:
+    """The measured cold build an estimate scales from: ``book_<profile>.json`` (a CPU with
+    native bf16) or ``book_<profile>_fp32.json`` (one without), when it recorded a probe.
+
+    Args:
+        profile: the profile's name.
+        native_bf16: whether this CPU computes bf16 natively.
+        folder: ``bench/results``.
+
+    Example:
+        >>> reference_build("default", cpu_has_bf16(), project_root() / "bench" / "results")
+    """
+    path = Path(folder) / (f"book_{profile}.json" if native_bf16 else f"book_{profile}_fp32.json")
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    return data if data.get("probe_img_s") and data.get("notebooks_s") else None
+
+
+def expected_seconds(reference: dict, rate: float) -> dict[str, float]:
+    """Each chapter's expected seconds here: the reference build's measured seconds scaled by
+    its probe rate over this machine's (``cohort`` too, where the reference generated one).
+
+    Args:
+        reference: :func:`reference_build`'s JSON.
+        rate: :func:`probe_rate` on this machine.
+
+    Example:
+        >>> expected_seconds({"probe_img_s": 150, "notebooks_s": {"01_data": 60}}, 75.0)
+        {'01_data': 120.0}
+    """
+    scale = float(reference["probe_img_s"]) / rate
+    out = {name: s * scale for name, s in reference["notebooks_s"].items()}
+    if reference.get("jupyter_book_s"):
+        out["jupyter-book"] = float(reference["jupyter_book_s"])
+    return out
+
+
+def remaining_seconds(expected: dict[str, float], done: dict[str, float]) -> float:
+    """Seconds still to go: the chapters not yet run, their estimates rescaled by how the
+    finished ones compared with theirs.
+
+    Args:
+        expected: :func:`expected_seconds`.
+        done: finished chapter → measured seconds.
+
+    Example:
+        >>> remaining_seconds({"a": 10.0, "b": 20.0}, {"a": 15.0})
+        30.0
+    """
+    finished = [k for k in done if k in expected]
+    ratio = (sum(done[k] for k in finished) / sum(expected[k] for k in finished)
+             if finished and sum(expected[k] for k in finished) > 0 else 1.0)
+    return ratio * sum(s for k, s in expected.items() if k not in done)

@@ -61,8 +61,11 @@ def recipe_differences(profile, weights_note: str, precision: str) -> pd.DataFra
          "bf16 autocast: faster training on this CPU with validation results inside fp32's "
          "seed-to-seed range (appendix: measured rates and the seed-by-seed equivalence)"
          if "bf16" in precision else "—"),
+        ("backbone", "googlenet", profile.backbone,
+         "the paper's GoogLeNet has no ImageNet weights offline: the one backbone that has "
+         "them (chapter 3 compares GoogLeNet and the others head to head)"),
         ("initial weights", "ImageNet GoogLeNet", weights_note,
-         "no ImageNet GoogLeNet weights on this machine" if random_init else "—"),
+         "no ImageNet weights for this backbone on this machine" if random_init else "—"),
     ]
     table = pd.DataFrame(rows, columns=["item", "paper", "this run", "why it differs"])
     table["same"] = [_same(p, r) for p, r in zip(table["paper"], table["this run"],

@@ -12,6 +12,7 @@ both what bf16 buys on this CPU and that it trains models as good as fp32's.
 from __future__ import annotations
 
 import contextlib
+import os
 
 import torch
 
@@ -25,14 +26,22 @@ _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def cpu_has_bf16() -> bool:
-    """Whether this CPU has native bf16 arithmetic (AVX-512 BF16 or AMX tiles), as torch's
-    CPU capability probes report it.
+    """Whether torch computes bf16 natively on this CPU: AVX-512 BF16 or AMX tiles, as torch's
+    CPU capability probes report them, and torch's kernels allowed to use them (not limited
+    by ``ATEN_CPU_CAPABILITY`` below AVX-512 or ``ONEDNN_MAX_CPU_ISA`` below AVX-512 BF16,
+    which is how a Zen 4 machine is made to compute like a common AVX2 CPU).
 
     Example:
         >>> cpu_has_bf16()  # True on Zen 4, Sapphire Rapids and later
     """
     probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(bool(getattr(torch.cpu, probe, lambda: False)()) for probe in probes)
+    if not any(bool(getattr(torch.cpu, probe, lambda: False)()) for probe in probes):
+        return False
+    if "AVX512" not in torch.backends.cpu.get_cpu_capability().upper():
+        return False
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    return not isa or isa == "ALL" or "AVX512_CORE_BF16" in isa or "AMX" in isa \
+        or "AVX10" in isa
 
 
 def resolve_precision(device: torch.device | str, choice: str = "auto",

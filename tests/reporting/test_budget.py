@@ -91,3 +91,32 @@ def test_closest_to_paper_prefers_size_then_offline_then_epochs():
     assert (chosen["image size (px)"], chosen["offline 6×"]) == (128, True)
     with pytest.raises(ValueError, match="no option fits"):
         closest_to_paper(option_table(runs, 1000, THROUGHPUT, options, budget_s=100))
+
+
+def test_expected_and_remaining_seconds_scale_by_the_probe():
+    from glioma_lib.reporting.budget import expected_seconds, remaining_seconds
+
+    ref = {"probe_img_s": 150.0, "notebooks_s": {"01": 100, "02": 300}, "jupyter_book_s": 6}
+    exp = expected_seconds(ref, 75.0)  # half as fast here: twice the time
+    assert exp == {"01": 200.0, "02": 600.0, "jupyter-book": 6.0}
+    assert remaining_seconds(exp, {}) == pytest.approx(806.0)
+    # the first chapter took 1.5x its estimate: the rest are rescaled alike
+    assert remaining_seconds(exp, {"01": 300.0}) == pytest.approx(1.5 * 606.0)
+
+
+def test_reference_build_picks_the_cpu_kind_and_needs_a_probe(tmp_path):
+    import json
+
+    from glioma_lib.reporting.budget import reference_build
+
+    (tmp_path / "book_default.json").write_text(json.dumps({"notebooks_s": {"01": 1}}))
+    assert reference_build("default", True, tmp_path) is None  # recorded no probe
+    fp32 = {"notebooks_s": {"01": 1}, "probe_img_s": 100.0}
+    (tmp_path / "book_default_fp32.json").write_text(json.dumps(fp32))
+    assert reference_build("default", False, tmp_path) == fp32
+
+
+def test_probe_rate_measures_a_positive_rate():
+    from glioma_lib.reporting.budget import probe_rate
+
+    assert probe_rate("mobilenet_v2", 32, 4, "fp32", seconds=0.2) > 0

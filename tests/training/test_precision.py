@@ -119,3 +119,19 @@ def test_the_caption_names_the_arithmetic_of_the_backbone_shown(monkeypatch):
     assert caption(p, "synthetic", "random").endswith("bf16 autocast")
     assert caption(p, "synthetic", "random", backbone="efficientnet_lite0").endswith("fp32")
     assert "autocast" not in caption(get_profile("smoke", precision="fp32"), "s", "random")
+
+
+def test_cpu_has_bf16_respects_torch_and_onednn_isa_limits(monkeypatch):
+    import torch
+
+    from glioma_lib.training.precision import cpu_has_bf16
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    assert cpu_has_bf16()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert not cpu_has_bf16()  # oneDNN may not use the bf16 instructions
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    assert not cpu_has_bf16()  # ATEN_CPU_CAPABILITY=avx2: an emulated AVX2 machine
