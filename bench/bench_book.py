@@ -73,11 +73,12 @@ def main() -> None:
     result["generator_version"] = GENERATOR_VERSION
     import torch
 
-    from glioma_lib.reporting.budget import probe_rate
+    from glioma_lib.reporting.budget import probe_rate, profile_fingerprint
     from glioma_lib.training.precision import cpu_has_bf16
 
     result["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     result["native_bf16"] = cpu_has_bf16()
+    result["profile_fingerprint"] = profile_fingerprint(profile)
     result["probe_backbone"] = profile.backbone
     result["probe_img_s"] = probe_rate(profile.backbone, profile.image_size, profile.batch_size,
                                        profile.precision)

@@ -7,6 +7,13 @@ and the bf16 training rates of ``bench/results/precision_throughput.json``; proj
 option with :mod:`glioma_lib.reporting.budget`. Writes ``bench/results/options.json``.
 
     python bench/bench_options.py
+
+``--fp32`` (on a CPU without native bf16, or a Zen 4 made to compute like one with
+``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``, right after that CPU's cold build):
+the choice that sized the default profile. Its main networks (the full recipe) with GoogLeNet
+from random initialisation or EfficientNet-Lite0 from ImageNet, 3 or 5 epochs, projected from
+``book_default_fp32.json`` and its model cards with both backbones' training rates measured
+here by :func:`glioma_lib.reporting.budget.probe_rate`. Writes ``options_fp32.json``.
 """
 
 from __future__ import annotations
@@ -14,10 +21,17 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 from pathlib import Path
 
 from glioma_lib.config import get_profile, stage_dir
-from glioma_lib.reporting.budget import closest_to_paper, option_table, training_runs
+from glioma_lib.reporting.budget import (
+    closest_to_paper,
+    main_backbone_option,
+    option_table,
+    probe_rate,
+    training_runs,
+)
 
 OUT = Path(__file__).parent / "results"
 SIZES = (96, 128, 160, 224)
@@ -26,7 +40,47 @@ SIZES = (96, 128, 160, 224)
 RECIPES = ((5, False), (10, False), (5, True))
 
 
+#: The main-network options of ``--fp32``, closest to the paper first: ImageNet transfer (the
+#: paper's method) before random initialisation, more epochs before fewer.
+FP32_OPTIONS = (("efficientnet_lite0", 10), ("efficientnet_lite0", 8), ("efficientnet_lite0", 5),
+                ("efficientnet_lite0", 3), ("googlenet", 5), ("googlenet", 3))
+
+
+def fp32_options() -> dict:
+    """The main backbone and epochs of the default profile on a CPU without native bf16."""
+    import torch
+
+    book = json.loads((OUT / "book_default_fp32.json").read_text())
+    profile = get_profile("default")
+    runs = training_runs(stage_dir(profile, "models"))
+    rates = {b: probe_rate(b, profile.image_size, profile.batch_size, profile.precision,
+                           seconds=10.0) for b in sorted({b for b, _ in FP32_OPTIONS})}
+    book_s, budget = book["total_with_cohort_s"], book["budget_s"]
+    rows = []
+    for backbone, epochs in FP32_OPTIONS:
+        seconds = main_backbone_option(runs, book_s, rates, profile.backbone, backbone, epochs)
+        rows.append({"main backbone": backbone, "epochs": epochs,
+                     "book (min)": seconds / 60, "fits": seconds <= budget,
+                     "how": "measured" if (backbone, epochs) == (profile.backbone,
+                                                                 profile.epochs)
+                     else "projected"})
+    chosen = next((r for r in rows if r["fits"]), None)
+    return {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "rates_img_s": rates, "measured_build": {"book_total_s": book_s,
+                                                     "commit": book.get("commit")},
+            "budget_s": budget, "rows": rows, "closest_to_paper": chosen,
+            "default_profile_is_closest": chosen is not None
+            and (chosen["main backbone"], chosen["epochs"]) == (profile.backbone,
+                                                                profile.epochs)}
+
+
 def main() -> None:
+    if "--fp32" in sys.argv[1:]:
+        result = fp32_options()
+        (OUT / "options_fp32.json").write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2))
+        return
     book = json.loads((OUT / "book_default.json").read_text())
     throughput = json.loads((OUT / "precision_throughput.json").read_text())
     profile = get_profile("default")

@@ -331,7 +331,7 @@ def paper_workload(n_patients: int = 335, n_slices: int = 20) -> list[dict]:
 
     Example:
         >>> sum(g["networks"] for g in paper_workload())
-        42
+        43
     """
     p = get_profile("paper")
     train = round(p.split_fractions[0] * n_patients * n_slices)
@@ -343,7 +343,8 @@ def paper_workload(n_patients: int = 335, n_slices: int = 20) -> list[dict]:
               ("patient split (chapter 6)", "googlenet", 3, full),
               ("shuffled labels, slice + patient", "googlenet", 6, cv),
               ("early fusion", "googlenet", 1, full),
-              ("transfer vs scratch (random init arm)", "googlenet", 1, cv),
+              ("transfer vs scratch (EfficientNet-Lite0, ImageNet and random init)",
+               "efficientnet_lite0", 2, cv),
               ("5-fold cross-validation", p.cv_backbone or p.backbone, 5 * 3, cv),
               ("leave-site-out", p.cv_backbone or p.backbone, 3, cv),
               ("tumour-blanked control", p.cv_backbone or p.backbone, 3, cv),

@@ -49,6 +49,8 @@ _PUBLIC = {
     "create": "models.registry", "load_model": "models.registry",
     "param_groups": "models.registry", "WeightsNotFound": "models.registry",
     "run_protocol": "training.experiment", "ProtocolRun": "training.experiment",
+    "Recipe": "training.recipe", "run_recipe": "training.recipe", "plan": "training.recipe",
+    "book_recipes": "training.recipe", "train_plan": "training.grid",
     "train_model": "training.train", "TrainConfig": "training.train",
     "head_to_head": "training.compare",
     "cross_validate": "training.crossval", "cv_recipe": "training.crossval",

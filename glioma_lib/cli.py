@@ -20,6 +20,21 @@ def _book(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from .training.grid import train_plan
+
+    only = [g for item in (args.only or []) for g in item.split(",") if g]
+    slurm = {k: v for k, v in (("slurm_partition", args.slurm_partition),
+                               ("timeout_min", args.slurm_minutes)) if v}
+    try:
+        summary = train_plan(args.profile, args.brats_root, args.executor, args.workers,
+                             only or None, slurm=slurm)
+    except ValueError as err:
+        print(f"glioma-grade train: {err}", file=sys.stderr)
+        return 2
+    return 1 if (summary["status"] == "failed").any() else 0
+
+
 def _synth(args) -> int:
     from .data.synth import make_cohort
 
@@ -34,7 +49,7 @@ def _predict(args) -> int:
     files = {"t1": args.t1, "t2": args.t2, "flair": args.flair, "seg": args.seg}
     try:
         report, figure = grade(files, args.models, args.protocol, gradcam=args.png is not None,
-                               precision=args.precision)
+                               precision=args.precision, strict=args.strict)
     except InputError as err:
         print(f"glioma-grade predict: error: {err}", file=sys.stderr)
         return 2
@@ -43,8 +58,10 @@ def _predict(args) -> int:
     write_report(report, args.out)  # last: a report exists only when everything succeeded
     probs = ", ".join(f"{s.upper()} {v['probability_hgg']:.3f}"
                       for s, v in report["sequences"].items())
+    for warning in report["warnings"]:
+        print(f"glioma-grade predict: warning: {warning}", file=sys.stderr)
     print(f"{report['grade']} ({report['votes_hgg']} sequences vote HGG; p(HGG) per sequence: "
-          f"{probs}) -> {args.out}")
+          f"{probs}) -> {args.out} [research use only, not for diagnosis]")
     return 0
 
 
@@ -67,6 +84,24 @@ def main(argv: list[str] | None = None) -> int:
                            "reuse the others from the last run with the same profile")
     book.set_defaults(func=_book)
 
+    train = sub.add_parser("train", help="train the book's missing networks (the plan), "
+                                          "fanned out; `book` then only evaluates")
+    train.add_argument("--profile", default="default", choices=["smoke", "default", "paper"])
+    train.add_argument("--brats-root", default=None,
+                       help="a real BraTS 2018/2019/2020 training folder (default: synthetic)")
+    train.add_argument("--executor", default="local", choices=["local", "slurm", "debug"],
+                       help="local: a process pool (one worker per GPU, or --workers CPU "
+                            "workers); slurm: a submitit job array; debug: in-process")
+    train.add_argument("--workers", type=int, default=None,
+                       help="local workers (default: one per GPU, else 1)")
+    train.add_argument("--only", action="append", metavar="GROUPS",
+                       help="plan groups, comma-separated: main, h2h, shuffled, transfer, cv, "
+                            "sites (default: all)")
+    train.add_argument("--slurm-partition", default=None)
+    train.add_argument("--slurm-minutes", type=int, default=None,
+                       help="time limit per SLURM task (default 1440)")
+    train.set_defaults(func=_train)
+
     synth = sub.add_parser("synth", help="write a synthetic BraTS-2019-layout cohort")
     synth.add_argument("--out", required=True)
     synth.add_argument("--n-lgg", type=int, default=76)
@@ -74,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--seed", type=int, default=2022)
     synth.set_defaults(func=_synth)
 
-    pred = sub.add_parser("predict", help="grade one patient with the models a book run trained")
+    from .config import INTENDED_USE
+
+    pred = sub.add_parser("predict", help="grade one patient with the models a book run trained",
+                          description=f"Grade one patient (LGG or HGG). {INTENDED_USE}.")
     for seq in ("t1", "t2", "flair"):
         pred.add_argument(f"--{seq}", required=True, help=f"the {seq.upper()} NIfTI volume")
     pred.add_argument("--seg", default=None,
@@ -88,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     pred.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
                       help="inference arithmetic (default: as the book trains: bf16 autocast "
                            "where the CPU or GPU has it)")
+    pred.add_argument("--strict", action="store_true",
+                      help="refuse (exit 2) an input outside BraTS space (voxel size not 1 mm, "
+                           "grid not 240x240x155, not skull-stripped) instead of grading it "
+                           "with the warnings recorded in the report")
     pred.set_defaults(func=_predict)
 
     args = parser.parse_args(argv)

@@ -17,6 +17,10 @@ SEQUENCE_NAMES = {"t1": "T1WI", "t1ce": "T1ce", "t2": "T2WI", "flair": "FLAIR"}
 def default_workers() -> int:
     """Worker processes of the data stages: 2, or fewer on a machine with fewer cores."""
     return min(2, os.cpu_count() or 1)
+#: What ``glioma-grade predict``'s report and ``--help`` say of its use.
+INTENDED_USE = ("research use only, not for diagnosis: networks trained by a book run (on a "
+                "synthetic cohort unless it was built with --brats-root), never validated "
+                "clinically")
 GRADES = ("LGG", "HGG")  # label 0, label 1: positive class = HGG
 
 

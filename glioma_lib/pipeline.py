@@ -122,11 +122,12 @@ def forecast(profile: str, brats_root: str | None = None, log=print,
         log("[book] no time estimate on a GPU (the appendix's GPU check projects the paper book)")
         return None
     folder = results or project_root() / "bench" / "results"
-    reference = reference_build(profile, native, folder)
+    reference = reference_build(p, native, folder)
     if reference is None:  # the other kind of CPU: the probe still scales it, less exactly
-        reference = reference_build(profile, not native, folder)
+        reference = reference_build(p, not native, folder)
     if reference is None:
-        log(f"[book] no measured {profile} build to scale from: no time estimate")
+        log(f"[book] no measured {profile} build with these settings to scale from: "
+            f"no time estimate")
         return None
     rate = probe_rate(p.backbone, p.image_size, p.batch_size, p.precision)
     expected = expected_seconds(reference, rate)

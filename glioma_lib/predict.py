@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import ndimage
 
 from . import __version__
-from .config import SEQUENCES
+from .config import INTENDED_USE, SEQUENCES
 from .data.brats import CohortError, check_headers, load_volume
 from .data.slices import largest_tumour_slice, patient_slices, tumour_window
 from .evaluation.vote import patient_rule
@@ -37,6 +37,12 @@ RULE = ("majority vote of the T1, T2 and FLAIR models: each votes HGG when its m
         "so the grade is HGG exactly when score_hgg > 0.5 (evaluated in chapter 6)")
 
 
+#: The space the networks were trained in (BraTS: 1 mm isotropic, 240×240×155, skull-stripped).
+BRATS_SHAPE, BRATS_VOXEL_MM = (240, 240, 155), 1.0
+#: Largest share of non-zero voxels on the volume's outer faces of a skull-stripped scan.
+STRIPPED_BORDER_MAX = 0.05
+
+
 class InputError(ValueError):
     """A bad input of ``predict``: names the file (or folder) and the problem."""
 
@@ -45,11 +51,54 @@ class InputError(ValueError):
         self.path, self.problem = str(path), problem
 
 
-def check_inputs(files: dict[str, str | Path]) -> dict[str, np.ndarray]:
+def space_warnings(images: dict, volumes: dict[str, np.ndarray],
+                   files: dict[str, Path]) -> list[str]:
+    """Where the input is not in the space the networks saw (BraTS: 1 mm voxels, a
+    240×240×155 grid, skull-stripped), one warning each, naming the file.
+
+    Args:
+        images: the opened NIfTI images (headers).
+        volumes: their voxel arrays.
+        files: key → path.
+
+    Example:
+        >>> space_warnings(images, volumes, files)
+        ['P_t1.nii.gz: voxel size 2.0×2.0×2.0 mm, not 1 mm (BraTS space)']
+    """
+    warnings = []
+    key = "t1"
+    zooms = tuple(float(z) for z in images[key].header.get_zooms()[:3])
+    if not np.allclose(zooms, BRATS_VOXEL_MM, atol=0.05):
+        warnings.append(f"{files[key]}: voxel size {'×'.join(f'{z:g}' for z in zooms)} mm, "
+                        f"not {BRATS_VOXEL_MM:g} mm (BraTS space)")
+    if tuple(images[key].shape) != BRATS_SHAPE:
+        warnings.append(f"{files[key]}: grid {'×'.join(map(str, images[key].shape))}, not "
+                        f"{'×'.join(map(str, BRATS_SHAPE))} (BraTS space)")
+    for seq in ("t1", "t2", "flair"):
+        v = volumes[seq]
+        faces = np.concatenate([v[[0, -1]].ravel(), v[:, [0, -1]].ravel(),
+                                v[:, :, [0, -1]].ravel()])
+        share = float(np.mean(faces != 0))
+        if share > STRIPPED_BORDER_MAX:
+            warnings.append(f"{files[seq]}: {share:.0%} of the volume's outer faces are "
+                            f"non-zero: not skull-stripped? (BraTS volumes are)")
+    return warnings
+
+
+def check_inputs(files: dict[str, str | Path], warnings: list[str] | None = None,
+                 ) -> dict[str, np.ndarray]:
     """Load and validate every given volume (keys ``t1 t2 flair`` and optionally ``seg``).
 
     Raises :class:`InputError` for a missing or unreadable file, a non-3-D image, shapes or
     affines that disagree, NaN/Inf voxels, an all-zero image or an empty segmentation.
+    A volume outside BraTS space is appended to ``warnings`` (:func:`space_warnings`).
+
+    Args:
+        files: key → NIfTI path.
+        warnings: a list that receives the space warnings, or None.
+
+    Example:
+        >>> volumes = check_inputs({"t1": t1, "t2": t2, "flair": flair})
     """
     files = {k: Path(v) for k, v in files.items() if v is not None}
     try:
@@ -64,6 +113,8 @@ def check_inputs(files: dict[str, str | Path]) -> dict[str, np.ndarray]:
             raise InputError(files[key], what)
     if "seg" in volumes:
         volumes["seg"] = volumes["seg"].astype(np.uint8)
+    if warnings is not None:
+        warnings.extend(space_warnings(images, volumes, files))
     return volumes
 
 
@@ -117,8 +168,37 @@ def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, 
                            f"protocol {wanted}")
 
 
+def load_models(folder: Path) -> dict:
+    """The T1, T2 and FLAIR networks of a models folder; a card or weights file that cannot
+    be read is an :class:`InputError` naming it (a corrupt or truncated download, say).
+
+    Args:
+        folder: the protocol folder holding ``t1/ t2/ flair/`` (:func:`find_models`).
+
+    Example:
+        >>> load_models(Path("results/default/models/patient"))["flair"].card["backbone"]
+    """
+    import json
+
+    nets = {}
+    for s in SEQUENCES:
+        try:
+            json.loads((folder / s / "model.json").read_text())
+        except (OSError, ValueError) as err:
+            raise InputError(folder / s / "model.json", f"unreadable model card "
+                                                        f"({type(err).__name__})") from None
+        try:
+            nets[s] = load_model(folder / s)
+        except Exception as err:  # torch's unpickler raises many kinds
+            first = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
+            raise InputError(folder / s / "best.pt", f"unreadable model weights "
+                                                     f"({type(err).__name__}: {first})") from None
+    return nets
+
+
 def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None = None,
-          gradcam: bool = False, precision: str = "auto") -> tuple[dict, dict]:
+          gradcam: bool = False, precision: str = "auto", strict: bool = False,
+          ) -> tuple[dict, dict]:
     """Grade one patient. Returns the JSON report and, for the PNG, the key-slice images
     (and Grad-CAM maps when asked).
 
@@ -129,14 +209,21 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
         gradcam: also compute Grad-CAM maps of the key slice.
         precision: inference arithmetic (``auto``, ``fp32``, ``bf16``;
             :func:`glioma_lib.training.precision.resolve_precision`).
+        strict: refuse (:class:`InputError`) an input outside BraTS space instead of
+            grading it with recorded warnings.
 
     Example:
         >>> report, _ = grade({"t1": t1, "t2": t2, "flair": flair}, "results/default/models")
     """
     start = time.perf_counter()
-    volumes = check_inputs(files)
+    warnings: list[str] = []
+    volumes = check_inputs(files, warnings)
+    if strict and warnings:
+        path, problem = warnings[0].split(": ", 1)
+        raise InputError(path, f"{problem}; refused under --strict "
+                               f"({len(warnings)} warning(s) in all)")
     folder, protocol = find_models(models, protocol)
-    nets = {s: load_model(folder / s) for s in SEQUENCES}  # on CUDA when present
+    nets = load_models(folder)  # on CUDA when present
     meta = {s: nets[s].card for s in SEQUENCES}
     size = int(meta["flair"]["image_size"])
     n_slices = int(meta["flair"].get("n_slices", 20))
@@ -162,6 +249,8 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
                       "slice_probabilities": [round(float(x), 4) for x in probs[s]]}
     votes = sum(v["vote"] == "HGG" for v in per_seq.values())
     report = {
+        "intended_use": INTENDED_USE,
+        "warnings": warnings,
         "grade": "HGG" if verdict["rule_vote"] == 1 else "LGG",
         "score_hgg": float(verdict["rule_score"]),
         "rule": RULE,

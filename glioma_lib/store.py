@@ -7,10 +7,12 @@ half-way can never leave an old manifest vouching for a mix of old and new files
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -122,3 +124,130 @@ def read_manifest(stage: str | Path) -> dict | None:
 def invalidate(stage: str | Path) -> None:
     """Remove a stage's manifest before its outputs are rewritten."""
     (Path(stage) / MANIFEST).unlink(missing_ok=True)
+
+
+#: A model folder's lock file (:func:`model_lock`).
+LOCK = ".lock"
+#: Seconds without a heartbeat after which a lock is stale and may be taken over.
+STALE_AFTER_S = 300.0
+#: Seconds between a holder's heartbeats (the lock file's modification time).
+HEARTBEAT_S = 15.0
+
+
+class LockHeld(RuntimeError):
+    """A live trainer holds the folder's lock (raised where waiting was not asked for)."""
+
+    def __init__(self, folder: Path, holder: dict):
+        super().__init__(f"{folder}: being trained by {describe_holder(holder)}")
+        self.folder, self.holder = folder, holder
+
+
+def describe_holder(holder: dict | None) -> str:
+    """``job <id> on <host> (pid <n>)`` from a lock's content."""
+    if not holder:
+        return "an unknown trainer"
+    return f"job {holder.get('job')} on {holder.get('host')} (pid {holder.get('pid')})"
+
+
+def job_id() -> str:
+    """This trainer's job: the SLURM job (and array task) when there is one, else the pid."""
+    slurm = os.environ.get("SLURM_JOB_ID")
+    task = os.environ.get("SLURM_ARRAY_TASK_ID")
+    if slurm:
+        return f"slurm {slurm}" + (f"_{task}" if task else "")
+    return f"pid {os.getpid()}"
+
+
+def _read_lock(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def lock_is_stale(path: Path, stale_after: float = STALE_AFTER_S) -> bool:
+    """A lock is stale when its holder stopped beating for ``stale_after`` seconds, or when
+    it names a process of this host that no longer exists."""
+    import socket
+
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > stale_after:
+        return True
+    holder = _read_lock(path) or {}
+    if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int):
+        try:
+            os.kill(holder["pid"], 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
+@contextlib.contextmanager
+def model_lock(folder: str | Path, wait: bool = True, poll_s: float = 1.0,
+               stale_after: float = STALE_AFTER_S, log: Callable[[str], Any] | None = print):
+    """Hold ``folder``'s lock while training its model: created exclusively, holding the job
+    id, host and pid, its modification time renewed every :data:`HEARTBEAT_S` seconds by a
+    thread. Another trainer waits (``wait``; it says who holds the lock, once) or gets
+    :class:`LockHeld`; a stale lock (:func:`lock_is_stale`) is taken over.
+
+    Args:
+        folder: the model folder.
+        wait: wait for a live holder instead of raising.
+        poll_s: seconds between tries while waiting.
+        stale_after: seconds without a heartbeat that make a lock stale.
+        log: where "waiting for …" and "taking over …" go (None: nowhere).
+
+    Example:
+        >>> with model_lock("results/default/models/patient/flair"):
+        ...     pass  # train
+    """
+    import socket
+    import threading
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK
+    me = {"job": job_id(), "host": socket.gethostname(), "pid": os.getpid(),
+          "since": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    said = False
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = _read_lock(path)
+            if lock_is_stale(path, stale_after):
+                if log:
+                    log(f"{folder}: taking over the stale lock of {describe_holder(holder)}")
+                path.unlink(missing_ok=True)
+                continue
+            if not wait:
+                raise LockHeld(folder, holder or {}) from None
+            if log and not said:
+                log(f"{folder}: being trained by {describe_holder(holder)}; waiting")
+                said = True
+            time.sleep(poll_s)
+            continue
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        break
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield me
+    finally:
+        stop.set()
+        thread.join()
+        if _read_lock(path) == me:
+            path.unlink(missing_ok=True)

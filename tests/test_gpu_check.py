@@ -60,7 +60,7 @@ def test_gpu_check_runs_every_part_on_the_cpu(tmp_path):
 def test_projection_picks_the_fastest_mode_per_network():
     gc = _module()
     workload = gc.paper_workload()
-    assert sum(g["networks"] for g in workload) == 42
+    assert sum(g["networks"] for g in workload) == 43
     assert workload[0]["images_each"] == 100 * 6 * 4690  # 100 epochs of the offline 6×
     google = {"data_path_img_s": 5000.0, "compiled_data_path_img_s": 5100.0,
               "compiled_compile_s": 70.0, "cudagraphs_data_path_img_s": 8000.0,

@@ -187,9 +187,12 @@ def test_forecast_says_the_cpu_and_scales_a_reference(tmp_path, monkeypatch):
     lines = []
     assert pipeline.forecast("smoke", log=lines.append, results=tmp_path) is None
     assert "native bf16: no" in lines[0] and "no time estimate" in lines[-1]
+    from glioma_lib.config import get_profile
+
     (tmp_path / "book_smoke_fp32.json").write_text(json.dumps(
         {"probe_img_s": 100.0, "notebooks_s": {"01_data": 60, "02_augmentation": 30},
-         "cohort_s": 0, "commit": "abc", "cpu_capability": "AVX2"}))
+         "cohort_s": 0, "commit": "abc", "cpu_capability": "AVX2",
+         "profile_fingerprint": budget.profile_fingerprint(get_profile("smoke"))}))
     lines.clear()
     expected = pipeline.forecast("smoke", log=lines.append, results=tmp_path)
     assert expected == {"01_data": 120.0, "02_augmentation": 60.0}

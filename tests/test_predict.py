@@ -81,6 +81,8 @@ def _bad_inputs(tmp_path: Path, files: dict[str, Path], vols: dict):
     cases.append(("all zero", {"t1": zero}, zero, "empty"))
     empty_seg = write(tmp_path / "seg", {"seg": np.zeros_like(vols["seg"])})["seg"]
     cases.append(("empty mask", {"seg": empty_seg}, empty_seg, "empty"))
+    short_seg = write(tmp_path / "segshape", {"seg": vols["seg"][..., :-3]})["seg"]
+    cases.append(("mask shape", {"seg": short_seg}, short_seg, "shape"))  # the mask, not T1
     return cases
 
 
@@ -164,6 +166,28 @@ def test_every_bad_input_exits_2_with_one_line_and_writes_nothing(patient, model
         assert not out.exists() and not (tmp_path / "out" / "r.png").exists(), name
 
 
+def test_a_corrupt_or_truncated_model_file_exits_2_naming_it(patient, models, tmp_path,
+                                                             capsys):
+    import shutil
+
+    files, _ = patient
+    for name, damage in (("truncated", lambda b: b[:len(b) // 3]),
+                         ("corrupt", lambda b: b"not a checkpoint" * 50)):
+        copy = tmp_path / name / "models"
+        shutil.copytree(models, copy)
+        weights = copy / "patient" / "t2" / "best.pt"
+        weights.write_bytes(damage(weights.read_bytes()))
+        out = tmp_path / name / "r.json"
+        assert main(argv(files, copy, out)) == 2, name
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and str(weights) in err, (name, err)
+        assert "unreadable model weights" in err and not out.exists()
+    card = tmp_path / "corrupt" / "models" / "patient" / "flair" / "model.json"
+    card.write_text("{not json")
+    assert main(argv(files, tmp_path / "corrupt" / "models", tmp_path / "r.json")) == 2
+    assert str(card) in capsys.readouterr().err
+
+
 def test_missing_models_exit_2(patient, tmp_path, capsys):
     files, _ = patient
     assert main(argv(files, tmp_path / "no-models", tmp_path / "r.json")) == 2
@@ -224,3 +248,36 @@ def test_inference_precision_can_be_chosen_and_is_reported(patient, models, tmp_
     for s in SEQUENCES:  # the arithmetic moves probabilities by rounding only
         assert reports["fp32"]["sequences"][s]["probability_hgg"] == pytest.approx(
             reports["auto"]["sequences"][s]["probability_hgg"], abs=0.05)
+
+
+def test_research_use_and_brats_space_warnings_or_strict_refusal(patient, models, tmp_path,
+                                                                   capsys):
+    files, _ = patient
+    out = tmp_path / "r.json"
+    assert main(argv(files, models, out)) == 0  # a tiny 24x24x16 grid: not BraTS space
+    report = json.loads(out.read_text())
+    assert report["intended_use"].startswith("research use only, not for diagnosis")
+    assert any("grid 24×24×16, not 240×240×155" in w for w in report["warnings"])
+    captured = capsys.readouterr()
+    assert "research use only" in captured.out and "warning:" in captured.err
+    strict = tmp_path / "strict.json"
+    assert main([*argv(files, models, strict), "--strict"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "refused under --strict" in err
+    assert str(files["t1"]) in err and not strict.exists()
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "not for diagnosis" in capsys.readouterr().out
+
+
+def test_space_warnings_name_voxel_size_and_missing_skull_stripping(tmp_path):
+    from glioma_lib.predict import check_inputs
+
+    vols = tiny_volumes(3)
+    vols["t2"] = vols["t2"] + 1.0  # every voxel non-zero: a scan with its skull
+    files = write(tmp_path / "p", vols, affine=np.diag([2.0, 2.0, 2.0, 1.0]))
+    warnings: list[str] = []
+    check_inputs(files, warnings)
+    assert any("voxel size 2×2×2 mm" in w and str(files["t1"]) in w for w in warnings)
+    assert any("not skull-stripped" in w and str(files["t2"]) in w for w in warnings)
+    assert not any("not skull-stripped" in w and str(files["flair"]) in w for w in warnings)

@@ -249,22 +249,30 @@ def load_volume(path: str | Path, dtype=np.float32, img=None) -> np.ndarray:
 
 
 def check_headers(row: dict | pd.Series, keys: Iterable[str] = FILE_KEYS) -> dict:
-    """Shape and affine of every sequence must equal the mask's (headers only).
+    """Shape and affine of every file must agree (headers only). Where one differs, the error
+    names that file: the one outside the grid most files share (ties: the first key's grid).
 
     Returns the opened images, ``{key: image}``, for loading without re-reading headers.
     """
     keys = list(keys)
-    ref_key = "seg" if "seg" in keys else keys[0]
-    images = {ref_key: _load_image(row[ref_key])}
-    ref = images[ref_key]
-    for key in keys:
-        if key == ref_key:
+    images = {key: _load_image(row[key]) for key in keys}
+
+    def grid(key: str) -> tuple:
+        img = images[key]
+        return img.shape, tuple(np.round(np.asarray(img.affine, float), 3).ravel())
+
+    grids = [grid(k) for k in keys]
+    common = max(grids, key=lambda g: (grids.count(g), -grids.index(g)))
+    agree = [k for k, g in zip(keys, grids, strict=True) if g == common]
+    for key, g in zip(keys, grids, strict=True):
+        if g == common:
             continue
-        img = images[key] = _load_image(row[key])
+        img, ref = images[key], images[agree[0]]
+        others = ", ".join(agree)
         if img.shape != ref.shape:
-            raise CohortError(row[key], f"shape {img.shape} differs from {ref_key} {ref.shape}")
+            raise CohortError(row[key], f"shape {img.shape} differs from {others} {ref.shape}")
         if not np.allclose(img.affine, ref.affine, atol=1e-3):
-            raise CohortError(row[key], f"affine differs from {ref_key}")
+            raise CohortError(row[key], f"affine differs from {others}")
     return images
 
 

@@ -1,7 +1,8 @@
-"""Evaluation: metrics (:mod:`.metrics`), the vote (:mod:`.vote`), patient-bootstrap
-intervals (:mod:`.uncertainty`), calibration, Grad-CAM (:mod:`.explain`), the automatic
-window's agreement (:mod:`.window`) and the chapters' tables (:mod:`.tables`, re-exported here
-so ``glioma_lib.evaluation.with_votes`` works as before).
+"""Evaluation: metrics (:mod:`.metrics`), the vote (:mod:`.vote`), operating points chosen on
+validation (:mod:`.operating`), patient-bootstrap intervals (:mod:`.uncertainty`),
+calibration, Grad-CAM (:mod:`.explain`), the automatic window's agreement (:mod:`.window`)
+and the chapters' tables (:mod:`.tables`, re-exported here so
+``glioma_lib.evaluation.with_votes`` works as before).
 
 The re-exports are resolved on first use: importing one submodule (``glioma_lib.predict``
 imports :mod:`.vote`) must not import :mod:`.tables` and with it ``scipy.stats`` (0.8 s of the

@@ -307,6 +307,29 @@ def options_table(path) -> pd.DataFrame:
     return frame.set_index(keys)
 
 
+def fp32_options_table(path) -> pd.DataFrame:
+    """The choice that sized the default profile on a CPU without native bf16: its main
+    networks' backbone and epochs with the book time each gives there, measured or projected
+    (``bench/results/options_fp32.json``, made by ``bench/bench_options.py --fp32``).
+
+    Args:
+        path: the JSON.
+
+    Example:
+        >>> fp32_options_table("bench/results/options_fp32.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    frame = pd.DataFrame(data["rows"])
+    chosen = data.get("closest_to_paper") or {}
+    keys = ["main backbone", "epochs"]
+    frame["chosen"] = ["◀" if all(row[k] == chosen.get(k) for k in keys) else ""
+                       for _, row in frame.iterrows()]
+    frame["fits"] = frame["fits"].map({True: "yes", False: "no"})
+    return frame.set_index(keys)
+
+
 #: The realism statistics the book shows, in words (``bench/results/realism.json``).
 REALISM_ROWS = {
     "tumour_cm3": "whole tumour (cm³)",
@@ -472,3 +495,29 @@ def gpu_recipe_table(path) -> pd.DataFrame:
     if data is None or "flair_cuda_vs_cpu" not in data.get("recipe", {}):
         return _missing(path, "no CUDA/CPU recipe comparison")
     return pd.DataFrame(data["recipe"]["flair_cuda_vs_cpu"]).set_index("epoch")
+
+
+def grid_table(path) -> pd.DataFrame:
+    """The fan-out benchmark (``bench/bench_grid.py``): the default plan's cross-validation
+    networks on this CPU per worker count, and the `paper` book's training hours on 1, 4 and
+    8 GPUs of the GPU check's kind.
+
+    Args:
+        path: ``bench/results/grid.json``.
+
+    Example:
+        >>> grid_table("bench/results/grid.json")
+    """
+    data = _read(path)
+    if data is None:
+        return _missing(path)
+    rows = [{"where": f"CPU, {r['workers']} worker(s) × {r['threads_each']} thread(s)",
+             "what": f"{r['networks']} cross-validation networks (default)",
+             "hours": r["seconds"] / 3600, "minutes": r["seconds"] / 60}
+            for r in data["cpu"] if "workers" in r]
+    gpu = data.get("gpu") or {}
+    for k, hours in gpu.get("hours", {}).items():
+        rows.append({"where": f"{k} × {gpu.get('device')} (projected)",
+                     "what": f"the paper book's {gpu.get('networks')} networks",
+                     "hours": hours, "minutes": hours * 60})
+    return pd.DataFrame(rows).set_index("where")

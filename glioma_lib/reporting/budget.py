@@ -185,22 +185,42 @@ def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str =
     return steps * batch_size / (time.perf_counter() - start)
 
 
-def reference_build(profile: str, native_bf16: bool, folder: str | Path) -> dict | None:
-    """The measured cold build an estimate scales from: ``book_<profile>.json`` (a CPU with
-    native bf16) or ``book_<profile>_fp32.json`` (one without), when it recorded a probe.
+def profile_fingerprint(profile) -> str:
+    """What a book's work depends on in a profile (every field but ``workers``), hashed: a
+    measured build is a reference for an estimate only under the same fingerprint.
 
     Args:
-        profile: the profile's name.
+        profile: a :class:`glioma_lib.config.Profile`.
+
+    Example:
+        >>> profile_fingerprint(get_profile("default"))[:8]
+    """
+    from ..store import fingerprint
+
+    fields = {k: v for k, v in profile.to_dict().items() if k != "workers"}
+    return fingerprint(fields)
+
+
+def reference_build(profile, native_bf16: bool, folder: str | Path) -> dict | None:
+    """The measured cold build an estimate scales from: ``book_<profile>.json`` (a CPU with
+    native bf16) or ``book_<profile>_fp32.json`` (one without), when it recorded a probe and
+    was made under the same profile settings (:func:`profile_fingerprint`).
+
+    Args:
+        profile: the :class:`~glioma_lib.config.Profile`.
         native_bf16: whether this CPU computes bf16 natively.
         folder: ``bench/results``.
 
     Example:
-        >>> reference_build("default", cpu_has_bf16(), project_root() / "bench" / "results")
+        >>> reference_build(get_profile("default"), cpu_has_bf16(), "bench/results")
     """
-    path = Path(folder) / (f"book_{profile}.json" if native_bf16 else f"book_{profile}_fp32.json")
+    name = profile.name
+    path = Path(folder) / (f"book_{name}.json" if native_bf16 else f"book_{name}_fp32.json")
     if not path.exists():
         return None
     data = json.loads(path.read_text())
+    if data.get("profile_fingerprint") != profile_fingerprint(profile):
+        return None
     return data if data.get("probe_img_s") and data.get("notebooks_s") else None
 
 
@@ -239,3 +259,50 @@ def remaining_seconds(expected: dict[str, float], done: dict[str, float]) -> flo
     ratio = (sum(done[k] for k in finished) / sum(expected[k] for k in finished)
              if finished and sum(expected[k] for k in finished) > 0 else 1.0)
     return ratio * sum(s for k, s in expected.items() if k not in done)
+
+
+def main_backbone_option(runs: pd.DataFrame, book_s: float, rates: dict[str, float],
+                         measured_backbone: str, backbone: str, epochs: int) -> float:
+    """The measured book's seconds had its main networks (the full recipe: not ``light``,
+    trained with the profile's backbone) used ``backbone`` for ``epochs`` epochs: each main
+    run's measured seconds rescaled by the epochs and by the two backbones' measured rates
+    on this machine; every other second stays as measured.
+
+    Args:
+        runs: :func:`training_runs` of the measured build.
+        book_s: that build's measured seconds (cohort included when cold).
+        rates: backbone → training images/s here (:func:`probe_rate`).
+        measured_backbone: the main backbone of the measured build.
+        backbone: the option's main backbone.
+        epochs: the option's epochs.
+
+    Example:
+        >>> main_backbone_option(runs, 2300, {"googlenet": 106, "efficientnet_lite0": 152},
+        ...                      "efficientnet_lite0", "googlenet", 5)
+    """
+    main = (~runs["light"]) & (runs["backbone"] == measured_backbone)
+    total = book_s - runs.loc[main, "train_seconds"].sum()
+    speed = rates[measured_backbone] / rates[backbone]
+    for run in runs[main].itertuples():
+        total += run.train_seconds * (epochs / run.epochs) * speed
+    return float(total)
+
+
+def makespan(durations: list[float], workers: int) -> float:
+    """Wall time of independent jobs on ``workers`` identical workers, longest first onto the
+    least-loaded worker (LPT scheduling, within 4/3 of the optimum).
+
+    Args:
+        durations: each job's seconds.
+        workers: how many run at once (GPUs, processes).
+
+    Example:
+        >>> makespan([5, 4, 3, 3, 3], 2)
+        9.0
+    """
+    import heapq
+
+    loads = [0.0] * max(1, workers)
+    for d in sorted(durations, reverse=True):
+        heapq.heapreplace(loads, loads[0] + d)
+    return float(max(loads))

@@ -40,7 +40,7 @@ def left_out_backbones(profile) -> list[str]:
 
     Example:
         >>> left_out_backbones(get_profile("default"))
-        ['vgg16']
+        ['vgg16', 'xception']
     """
     return [n for n in REGISTRY if n not in compared_backbones(profile)]
 
@@ -62,9 +62,11 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
     Example:
         >>> head_to_head(prepare_data(get_profile('smoke')), ['googlenet', 'mobilenet_v2'])
     """
+    from dataclasses import replace
+
     from sklearn.metrics import roc_auc_score
 
-    from .experiment import run_protocol
+    from .recipe import head_to_head_recipe, run_recipe
 
     p = data.profile
     names = list(names or compared_backbones(p))
@@ -77,9 +79,8 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
 
     rows = []
     for name in names:
-        run = run_protocol(data, "patient", backbone=name, weights=weights,
-                           sequences=(sequence,), light=True, max_train=p.compare_train_slices,
-                           tag=f"backbone-{name}")
+        recipe = replace(head_to_head_recipe(p, name, weights), sequences=(sequence,))
+        run = run_recipe(data, recipe)
         test = run.predictions
         history = run.runs[sequence].history
         rows.append({"backbone": name, "weights": run.runs[sequence].model.weights_note,
@@ -87,9 +88,26 @@ def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:
                      "val AUC": auc(run.val_predictions), "test AUC": auc(test),
                      "test accuracy": float(((test[f"p_{sequence}"] >= 0.5)
                                              == test["label"]).mean()),
+                     # what calling every slice HGG scores on the same test slices
+                     "always-HGG accuracy": float((test["label"] == 1).mean()),
                      "s / epoch": float(history["seconds"].mean()),
                      "epochs": len(history)})
     return pd.DataFrame(rows).set_index("backbone")
+
+
+def no_better_than_always_hgg(table: pd.DataFrame) -> list[str]:
+    """The backbones of :func:`head_to_head` whose test accuracy does not beat calling every
+    test slice HGG (the HGG share of the test slices): they have learnt no threshold yet.
+
+    Args:
+        table: :func:`head_to_head` output.
+
+    Example:
+        >>> no_better_than_always_hgg(head_to_head(data))
+        ['googlenet']
+    """
+    worse = table["test accuracy"] <= table["always-HGG accuracy"] + 1e-9
+    return [str(name) for name in table.index[worse]]
 
 
 def chosen_backbone(table: pd.DataFrame) -> str | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..config import Profile
 from ..data.stages import Data
-from .experiment import PROFILE_WEIGHTS, ProtocolRun, run_protocol
+from .experiment import PROFILE_WEIGHTS, ProtocolRun
 
 
 def cv_recipe(profile: Profile) -> dict:
@@ -66,9 +66,11 @@ class CrossValidation:
 
 def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
              backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS) -> ProtocolRun:
-    """One fold of :func:`cross_validate`, cached under ``cv-fold<k>`` (the site experiments and
-    chapter 6's transfer comparison reuse fold 0's FLAIR network); another backbone or random
-    initialisation gets its own cache (``cv-fold<k>-<backbone>``, ``…-scratch``).
+    """One fold of :func:`cross_validate`: the cross-validation recipe on that fold's split
+    (:func:`glioma_lib.training.recipe.cv_recipe_for`), cached under its derived tag
+    (``cv-fold<k>``; another backbone or random initialisation gets its own, e.g.
+    ``cv-fold0-scratch``). The site experiments and chapter 6's transfer comparison reuse
+    fold 0's FLAIR network where their recipe is the same.
 
     Args:
         data: the prepared data stages.
@@ -80,15 +82,11 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
     Example:
         >>> fold_run(data, 0, ("flair",)).predictions.head()
     """
-    recipe = cv_recipe(data.profile)
-    tag = f"cv-fold{fold}"
-    if backbone not in (None, recipe["backbone"]):
-        tag += f"-{backbone}"
-    if weights is None:
-        tag += "-scratch"
-    recipe["backbone"] = backbone or recipe["backbone"]
-    return run_protocol(data, f"cv-fold{fold}", split=data.fold_split(fold),
-                        sequences=sequences, tag=tag, weights=weights, **recipe)
+    from .recipe import cv_recipe_for, run_recipe
+
+    recipe = cv_recipe_for(data.profile, f"fold{fold}", sequences, backbone,
+                           "profile" if weights == PROFILE_WEIGHTS else weights)
+    return run_recipe(data, recipe)
 
 
 def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> CrossValidation:

@@ -6,6 +6,7 @@ so notebooks 04, 05 and 06 share one training run per protocol instead of traini
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..store import (
     invalidate,
     is_current,
     mark_done,
+    model_lock,
     save_csv,
     write_json,
 )
@@ -158,22 +160,55 @@ class ProtocolSpec:
                 "training": {f: getattr(p, f) for f in TRAINING_FIELDS},
                 "sequence": sequence, "backbone": self.backbone,
                 "weights": weights_identity(self.backbone, self.weights, p.allow_random_init),
-                "precision": precision_name(device, p.precision, self.backbone)}
+                # the profile's choice, not what it resolves to here: a model trained on a GPU
+                # node is reused by the CPU host that renders the book (its card says what
+                # arithmetic it trained in)
+                "precision": p.precision}
+
+
+#: Set (to anything) to make any training an error: ``glioma-grade book`` after
+#: ``glioma-grade train`` must only read models (the test of the plan sets it).
+NO_TRAINING_ENV = "GLIOMA_NO_TRAINING"
 
 
 def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) -> SequenceRun:
     """The model of one sequence: reused when its manifest matches, else trained (resuming
     from ``last.pt`` when that epoch checkpoint was written under the same manifest).
 
-    A stale manifest is removed before training, so a killed run never vouches for a model
-    it did not finish.
+    Training holds the model folder's lock (:func:`glioma_lib.store.model_lock`): a second
+    trainer (a grid job, a notebook) waits, saying which job holds it, and then reuses the
+    model. A stale manifest is removed before training, so a killed run never vouches for a
+    model it did not finish.
+
+    Args:
+        spec: the protocol run.
+        sequence: the sequence (or ``fusion``).
+        progress: per-epoch progress bars.
+
+    Example:
+        >>> train_sequence(ProtocolSpec.build(data, "patient"), "flair").history
     """
     device = pick_device()
     folder = spec.folder(sequence)
     manifest = spec.manifest(sequence, device)
     if is_current(folder, manifest):
-        return SequenceRun(sequence, load_model(folder, device),
-                           pd.read_csv(folder / "history.csv"), folder)
+        return _reuse(sequence, folder, device)
+    with model_lock(folder):
+        if is_current(folder, manifest):  # trained meanwhile by the lock's last holder
+            return _reuse(sequence, folder, device)
+        return _train(spec, sequence, folder, manifest, device, progress)
+
+
+def _reuse(sequence: str, folder: Path, device: torch.device) -> SequenceRun:
+    return SequenceRun(sequence, load_model(folder, device), pd.read_csv(folder / "history.csv"),
+                       folder)
+
+
+def _train(spec: ProtocolSpec, sequence: str, folder: Path, manifest: dict,
+           device: torch.device, progress: bool) -> SequenceRun:
+    if os.environ.get(NO_TRAINING_ENV):
+        raise RuntimeError(f"{folder}: not trained yet ({spec.tag}, {sequence}), and "
+                           f"{NO_TRAINING_ENV} forbids training here")
     invalidate(folder)
     p = spec.profile
     torch.manual_seed(p.seed)  # the new head (and a random init) from the seed,
@@ -189,7 +224,8 @@ def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) ->
                           TrainConfig.from_profile(p, progress=progress), folder,
                           run_key=fingerprint(manifest))
     card = model_card(model, sequence, p.image_size, p.n_slices, p.name, spec.protocol,
-                      extra={"precision": manifest["precision"], "data": spec.data.source,
+                      extra={"precision": precision_name(device, p.precision, spec.backbone),
+                             "data": spec.data.source,
                              "light": spec.light, "train_images_per_epoch": len(x_tr),
                              "epochs": p.epochs, "n_classes": spec.n_classes,
                              "tumour_blanked": spec.blank,

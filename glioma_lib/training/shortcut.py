@@ -20,33 +20,23 @@ import numpy as np
 import pandas as pd
 from scipy.stats import DegenerateDataWarning, bootstrap
 
-from ..data.sites import sites
-from ..data.splits import leave_site_out
 from ..data.stages import Data
 from ..evaluation.tables import metric_table
 from ..evaluation.vote import patient_level
-from .crossval import cv_recipe, fold_run
-from .experiment import run_protocol
+from .recipe import (  # noqa: F401 (row_sites re-exported)
+    book_recipes,
+    cv_recipe_for,
+    leave_site_out_split,
+    row_sites,
+    run_recipe,
+    site_codes,
+)
 
 SEQUENCE = "flair"
 REFERENCE = "random patient split (CV fold 0)"
 LEAVE_SITE_OUT = "leave-site-out"
 BLANKED = "tumour blanked (CV fold 0)"
 SITE_CLASSIFIER = "site classifier (CV fold 0)"
-
-
-def row_sites(data: Data) -> np.ndarray:
-    """The site of every slice row of ``data`` (from the patient ids; ``"unknown"`` where an
-    id names none).
-
-    Args:
-        data: the prepared data stages.
-
-    Example:
-        >>> pd.Series(row_sites(data)).value_counts()
-    """
-    per_patient = sites(data.cohort["patient_id"])
-    return data.index["patient_id"].map(per_patient).to_numpy().astype(str)
 
 
 def site_classifier_scores(frame: pd.DataFrame, classes: list[str], n_resamples: int = 1000,
@@ -111,9 +101,8 @@ def site_experiments(data: Data, n_resamples: int = 1000, seed: int = 0) -> pd.D
     Example:
         >>> site_experiments(prepare_data(get_profile("smoke")))
     """
-    p, recipe = data.profile, cv_recipe(data.profile)
+    p, recipes = data.profile, book_recipes(data)
     site = row_sites(data)
-    fold0 = data.fold_split(0)  # the reference row's split (fold_run): one source
     col = f"p_{SEQUENCE}"
     rows = []
 
@@ -126,21 +115,17 @@ def site_experiments(data: Data, n_resamples: int = 1000, seed: int = 0) -> pd.D
                      "test sites": len(set(site[test["row"].to_numpy()])),
                      **_cells(table.set_index("metric")), "chance AUC": 0.5})
 
-    grading(REFERENCE, fold_run(data, 0, (SEQUENCE,)))
-    try:
-        lso = leave_site_out(data.index, site, k=p.kfold, seed=p.seed)
-    except ValueError as err:
-        rows.append({"experiment": LEAVE_SITE_OUT, "task": "grade", "note": str(err)})
+    grading(REFERENCE, run_recipe(data, cv_recipe_for(p, "fold0", (SEQUENCE,))))
+    if "leave-site-out" in recipes:
+        grading(LEAVE_SITE_OUT, run_recipe(data, recipes["leave-site-out"]))
     else:
-        grading(LEAVE_SITE_OUT, run_protocol(data, "leave-site-out", split=lso,
-                                             sequences=(SEQUENCE,), tag="sites-leave-out",
-                                             **recipe))
-    grading(BLANKED, run_protocol(data, "cv-fold0", split=fold0, blank=True,
-                                  sequences=(SEQUENCE,), tag="sites-blanked", **recipe))
-    classes = sorted(set(site))
-    codes = pd.Series(site).map({s: k for k, s in enumerate(classes)}).to_numpy()
-    run = run_protocol(data, "cv-fold0", split=fold0, labels=codes, sequences=(SEQUENCE,),
-                       tag="sites-classifier", **recipe)
+        try:
+            leave_site_out_split(data)
+        except ValueError as err:
+            rows.append({"experiment": LEAVE_SITE_OUT, "task": "grade", "note": str(err)})
+    grading(BLANKED, run_recipe(data, recipes["blanked"]))
+    _, classes = site_codes(data)
+    run = run_recipe(data, recipes["site-classifier"])
     s = site_classifier_scores(run.predictions, classes, n_resamples, seed)
     rows.append({"experiment": SITE_CLASSIFIER, "task": f"site (1 of {len(classes)})",
                  "test patients": s["n_patients"], "test sites": s["n_sites"],

@@ -223,3 +223,37 @@ def test_gpu_tables_read_the_check_and_say_when_missing(tmp_path):
     assert table.loc["xception", "note"].startswith("RuntimeError")
     assert gpu_projection_table(path).loc["slice split", "hours"] == pytest.approx(30 / 3600)
     assert gpu_recipe_table(path).loc[1, "train_loss_cpu"] == 0.45
+
+
+def test_fp32_options_table_marks_the_chosen_option(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import fp32_options_table
+
+    path = tmp_path / "options_fp32.json"
+    assert fp32_options_table(path)["value"].iloc[0].startswith("not measured")
+    rows = [{"main backbone": "efficientnet_lite0", "epochs": 5, "book (min)": 50.0,
+             "fits": False, "how": "projected"},
+            {"main backbone": "efficientnet_lite0", "epochs": 3, "book (min)": 40.0,
+             "fits": True, "how": "measured"}]
+    path.write_text(json.dumps({"rows": rows, "closest_to_paper": rows[1]}))
+    table = fp32_options_table(path)
+    assert table.loc[("efficientnet_lite0", 3), "chosen"] == "◀"
+    assert table.loc[("efficientnet_lite0", 5), "fits"] == "no"
+
+
+def test_grid_table_shows_cpu_runs_and_gpu_projection(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import grid_table
+
+    path = tmp_path / "grid.json"
+    assert grid_table(path)["value"].iloc[0].startswith("not measured")
+    path.write_text(json.dumps({
+        "cpu": [{"stage": "data", "seconds": 9},
+                {"workers": 1, "threads_each": 2, "networks": 15, "seconds": 600},
+                {"workers": 2, "threads_each": 1, "networks": 15, "seconds": 480}],
+        "gpu": {"device": "H200", "networks": 43, "hours": {"1": 4.2, "8": 0.6}}}))
+    table = grid_table(path)
+    assert table.loc["CPU, 2 worker(s) × 1 thread(s)", "minutes"] == 8.0
+    assert table.loc["8 × H200 (projected)", "hours"] == 0.6

@@ -104,19 +104,50 @@ def test_expected_and_remaining_seconds_scale_by_the_probe():
     assert remaining_seconds(exp, {"01": 300.0}) == pytest.approx(1.5 * 606.0)
 
 
-def test_reference_build_picks_the_cpu_kind_and_needs_a_probe(tmp_path):
+def test_reference_build_picks_the_cpu_kind_and_needs_a_probe_and_the_settings(tmp_path):
     import json
 
-    from glioma_lib.reporting.budget import reference_build
+    from glioma_lib.config import get_profile
+    from glioma_lib.reporting.budget import profile_fingerprint, reference_build
 
-    (tmp_path / "book_default.json").write_text(json.dumps({"notebooks_s": {"01": 1}}))
-    assert reference_build("default", True, tmp_path) is None  # recorded no probe
-    fp32 = {"notebooks_s": {"01": 1}, "probe_img_s": 100.0}
+    p = get_profile("default")
+    same = profile_fingerprint(p)
+    (tmp_path / "book_default.json").write_text(json.dumps(
+        {"notebooks_s": {"01": 1}, "profile_fingerprint": same}))
+    assert reference_build(p, True, tmp_path) is None  # recorded no probe
+    fp32 = {"notebooks_s": {"01": 1}, "probe_img_s": 100.0, "profile_fingerprint": same}
     (tmp_path / "book_default_fp32.json").write_text(json.dumps(fp32))
-    assert reference_build("default", False, tmp_path) == fp32
+    assert reference_build(p, False, tmp_path) == fp32
+    assert reference_build(get_profile("default", epochs=9), False, tmp_path) is None
+    assert profile_fingerprint(get_profile("default", workers=7)) == same
 
 
 def test_probe_rate_measures_a_positive_rate():
     from glioma_lib.reporting.budget import probe_rate
 
     assert probe_rate("mobilenet_v2", 32, 4, "fp32", seconds=0.2) > 0
+
+
+def test_main_backbone_option_rescales_only_the_main_runs():
+    import pandas as pd
+
+    from glioma_lib.reporting.budget import main_backbone_option
+
+    runs = pd.DataFrame({"backbone": ["efficientnet_lite0", "efficientnet_lite0", "googlenet"],
+                         "light": [False, True, True], "epochs": [3, 3, 3],
+                         "train_seconds": [100.0, 50.0, 40.0]})
+    rates = {"efficientnet_lite0": 150.0, "googlenet": 100.0}
+    same = main_backbone_option(runs, 1000.0, rates, "efficientnet_lite0",
+                                "efficientnet_lite0", 3)
+    assert same == pytest.approx(1000.0)
+    # GoogLeNet 1.5x slower, 5 epochs instead of 3: the 100 s main run becomes 250 s
+    assert main_backbone_option(runs, 1000.0, rates, "efficientnet_lite0", "googlenet",
+                                5) == pytest.approx(1150.0)
+
+
+def test_makespan_schedules_longest_first():
+    from glioma_lib.reporting.budget import makespan
+
+    assert makespan([5, 4, 3, 3, 3], 2) == 9.0
+    assert makespan([10, 1, 1], 8) == 10.0  # one long network bounds the wall time
+    assert makespan([2.0] * 8, 1) == 16.0

@@ -22,3 +22,15 @@ def test_recipe_differences_say_what_differs_and_why():
     for item in ("image size", "offline 6× expansion", "epochs", "batch size", "initial weights"):
         assert paper.loc[item, "same"] == "yes", item
         assert paper.loc[item, "why it differs"] == "—"
+
+
+def test_paper_aucs_restored_from_the_abstract_record():
+    from glioma_lib.reporting.paper import auc_beside_paper
+
+    assert TABLE2["auc"].tolist() == [0.9513, 0.9342, 0.9614, 0.9950]
+    curves = {"T1WI": (None, None, 0.8), "vote (vote fraction)": (None, None, 0.9),
+              "soft vote (mean probability)": (None, None, 0.95)}
+    table = auc_beside_paper(curves)
+    assert table.loc["T1WI", "AUC (paper)"] == 0.9513
+    assert table.loc["vote (vote fraction)", "AUC (paper)"] == 0.9950
+    assert table["AUC (paper)"].isna().tolist() == [False, False, True]

@@ -13,6 +13,17 @@ def test_head_to_head_reports_auc_time_and_weights(unit_data):
     assert 0 <= row["val AUC"] <= 1 and row["s / epoch"] > 0 and row["epochs"] == 2
     assert 0 <= row["test AUC"] <= 1 and 0 <= row["test accuracy"] <= 1
     assert row["weights"]
+    test = unit_data.index.iloc[unit_data.split("patient") == "test"]
+    assert row["always-HGG accuracy"] == (test["grade"] == "HGG").mean()
+
+
+def test_no_better_than_always_hgg_names_the_flat_backbones():
+    import pandas as pd
+
+    table = pd.DataFrame({"test accuracy": [0.765, 0.90, 0.70],
+                          "always-HGG accuracy": [0.765, 0.765, 0.765]},
+                         index=pd.Index(["a", "b", "c"], name="backbone"))
+    assert compare.no_better_than_always_hgg(table) == ["a", "c"]
 
 
 def test_common_weights_never_mixes_initialisations(monkeypatch):
@@ -35,11 +46,11 @@ def test_chosen_backbone_reads_validation_only():
     assert compare.chosen_backbone(table.assign(**{"val AUC": float("nan")})) is None
 
 
-def test_the_default_head_to_head_leaves_vgg16_to_the_paper_profile():
+def test_the_default_head_to_head_leaves_vgg16_and_xception_to_the_paper_profile():
     from glioma_lib.config import get_profile
     from glioma_lib.models.registry import REGISTRY
     from glioma_lib.training.compare import compared_backbones, left_out_backbones
 
-    assert left_out_backbones(get_profile("default")) == ["vgg16"]
+    assert left_out_backbones(get_profile("default")) == ["vgg16", "xception"]
     assert compared_backbones(get_profile("paper")) == list(REGISTRY)
     assert left_out_backbones(get_profile("smoke")) == []
