@@ -182,7 +182,7 @@ def test_a_corrupt_or_truncated_model_file_exits_2_naming_it(patient, models, tm
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and str(weights) in err, (name, err)
         assert "unreadable model weights" in err and not out.exists()
-    card = tmp_path / "corrupt" / "models" / "patient" / "flair" / "model.json"
+    card = tmp_path / "corrupt" / "models" / "patient" / "t1" / "model.json"  # read first
     card.write_text("{not json")
     assert main(argv(files, tmp_path / "corrupt" / "models", tmp_path / "r.json")) == 2
     assert str(card) in capsys.readouterr().err

@@ -297,8 +297,8 @@ def makespan(durations: list[float], workers: int) -> float:
         workers: how many run at once (GPUs, processes).
 
     Example:
-        >>> makespan([5, 4, 3, 3, 3], 2)
-        9.0
+        >>> makespan([5, 4, 3, 3], 2)
+        8.0
     """
     import heapq
 

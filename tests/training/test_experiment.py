@@ -32,7 +32,9 @@ def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
     assert "p_fusion" in run.predictions and len(run.runs["fusion"].history) == 2
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["training"]["epochs"] == 2 and manifest["weights"] == "random"
-    assert manifest["precision"] == precision_name("cpu", backbone="mobilenet_v2")
+    assert manifest["precision"] == unit_data.profile.precision  # the choice, pinned
+    card = json.loads((folder / "model.json").read_text())
+    assert card["precision"] == precision_name("cpu", backbone="mobilenet_v2")  # what ran
     assert manifest["slices"] == unit_data.slices.fingerprint
     assert json.loads((folder / "model.json").read_text())["sequence"] == "fusion"
     loaded = load_model(folder)

@@ -93,7 +93,9 @@ def test_precision_is_in_the_card_and_the_cache_key(unit_data):
         profile = replace(unit_data.profile, precision=choice)
         run = run_protocol(unit_data, "patient", profile=profile, **kwargs)
         folder = run.runs["t2"].folder
-        assert json.loads((folder / "manifest.json").read_text())["precision"] == name
+        # the cache key holds the profile's choice (machine-independent: a GPU node's model
+        # is reused by the CPU host); the card says the arithmetic it trained in
+        assert json.loads((folder / "manifest.json").read_text())["precision"] == choice
         assert json.loads((folder / "model.json").read_text())["precision"] == name
         folders[choice] = (folder / "best.pt").stat().st_mtime_ns
     # same tag, other precision: the fp32 model was not reused for bf16
