@@ -1,0 +1,85 @@
+"""A grid worker (``train_unit``, what a local worker or a SLURM task runs) killed with SIGKILL
+mid-run, then rerun: its lock is taken over and it resumes from its last epoch, ending with
+the predictions of an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import tiny_volumes, write_patient
+
+SCRIPT = """
+import sys
+
+import torch
+
+from glioma_lib.config import get_profile
+from glioma_lib.data.stages import prepare_data
+from glioma_lib.training.grid import train_unit
+from glioma_lib.training.recipe import plan, run_recipe
+
+torch.set_num_threads(1)
+over = dict(image_size=48, extra_epochs=4, batch_size=8, workers=1)
+data = prepare_data(get_profile("smoke", **over), sys.argv[1], progress=False)
+unit = next(u for u in plan(data) if u.name == "transfer:transfer-scratch")
+train_unit("smoke", sys.argv[1], unit, over)
+run_recipe(data, unit.recipe).predictions.to_csv(sys.argv[2], index=False)
+"""
+
+
+def _run(cohort: Path, results: Path, out: Path, kill_when: Path | None = None):
+    env = {**os.environ, "GLIOMA_RESULTS": str(results), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(cohort), str(out)], env=env)
+    if kill_when is None:
+        assert proc.wait(timeout=600) == 0
+        return None
+    deadline = time.monotonic() + 600
+    while not kill_when.exists():
+        assert proc.poll() is None, "finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return proc.returncode
+
+
+@pytest.mark.slow
+def test_a_killed_grid_worker_resumes_and_matches_an_uninterrupted_run(tmp_path):
+    import pandas as pd
+
+    cohort = tmp_path / "MICCAI_BraTS_2019_Data_Training"
+    for i in range(14):
+        write_patient(cohort / ("LGG" if i < 6 else "HGG"), f"BraTS19_GRD_{i:03d}_1",
+                      tiny_volumes(i, shape=(48, 48, 16)))
+    _run(cohort, tmp_path / "plain", tmp_path / "plain.csv")
+    models = tmp_path / "killed" / "smoke" / "models"
+    code = _run(cohort, tmp_path / "killed", tmp_path / "killed.csv",
+                kill_when=_first_last_pt(models))
+    assert code == -signal.SIGKILL
+    folder = next(models.glob("*/flair"))
+    assert (folder / ".lock").exists()  # left behind by the killed worker
+    state = torch.load(folder / "last.pt", weights_only=True)
+    assert state["epoch"] < 3 and not (folder / "manifest.json").exists()
+    _run(cohort, tmp_path / "killed", tmp_path / "killed.csv")  # takes the dead lock over
+    history = pd.read_csv(folder / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4] and not (folder / ".lock").exists()
+    plain = pd.read_csv(tmp_path / "plain.csv")
+    resumed = pd.read_csv(tmp_path / "killed.csv")
+    assert resumed["p_flair"].to_numpy() == pytest.approx(plain["p_flair"].to_numpy(), abs=1e-5)
+
+
+class _first_last_pt:
+    """A path-like whose ``exists()`` is true once any ``last.pt`` appears under ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def exists(self) -> bool:
+        return any(self.root.glob("*/flair/last.pt")) if self.root.exists() else False
