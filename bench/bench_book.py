@@ -116,8 +116,9 @@ def main() -> None:
     eta = [float(m.group(1)) for m in map(ETA.search, lines) if m]
     if eta:  # what `glioma-grade book` said to expect before it started
         result["eta_s"] = eta[0] * 60
-        result["eta_over_measured"] = result["eta_s"] / (result["book_s"]
-                                                         + result.get("cohort_s", 0.0))
+        # the estimate is of make_book's own run: with --cold the cohort was made before it
+        measured = result["book_s"] + (0.0 if args.cold else result.get("cohort_s", 0.0))
+        result["eta_over_measured"] = result["eta_s"] / measured
     if not args.log:  # the largest finished child process: a notebook's kernel
         import resource
 

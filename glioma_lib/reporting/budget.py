@@ -243,21 +243,27 @@ def expected_seconds(reference: dict, rate: float) -> dict[str, float]:
     return out
 
 
-def remaining_seconds(expected: dict[str, float], done: dict[str, float]) -> float:
+def remaining_seconds(expected: dict[str, float], done: dict[str, float],
+                      settle: float = 0.15) -> float:
     """Seconds still to go: the chapters not yet run, their estimates rescaled by how the
-    finished ones compared with theirs.
+    finished ones compared with theirs, once the finished ones are at least ``settle`` of the
+    expected work (the first, short chapters read data and train nothing: their ratio says
+    little about the training chapters).
 
     Args:
         expected: :func:`expected_seconds`.
         done: finished chapter → measured seconds.
+        settle: share of the expected work done before the ratio is trusted.
 
     Example:
         >>> remaining_seconds({"a": 10.0, "b": 20.0}, {"a": 15.0})
         30.0
     """
     finished = [k for k in done if k in expected]
-    ratio = (sum(done[k] for k in finished) / sum(expected[k] for k in finished)
-             if finished and sum(expected[k] for k in finished) > 0 else 1.0)
+    done_expected = sum(expected[k] for k in finished)
+    ratio = 1.0
+    if finished and done_expected > 0 and done_expected >= settle * sum(expected.values()):
+        ratio = sum(done[k] for k in finished) / done_expected
     return ratio * sum(s for k, s in expected.items() if k not in done)
 
 

@@ -100,8 +100,11 @@ def test_expected_and_remaining_seconds_scale_by_the_probe():
     exp = expected_seconds(ref, 75.0)  # half as fast here: twice the time
     assert exp == {"01": 200.0, "02": 600.0, "jupyter-book": 6.0}
     assert remaining_seconds(exp, {}) == pytest.approx(806.0)
-    # the first chapter took 1.5x its estimate: the rest are rescaled alike
+    # the first chapter (a quarter of the work) took 1.5x its estimate: the rest alike
     assert remaining_seconds(exp, {"01": 300.0}) == pytest.approx(1.5 * 606.0)
+    # a short first chapter (under 15 % of the work) does not rescale the rest yet
+    small = {"01": 10.0, "02": 600.0}
+    assert remaining_seconds(small, {"01": 30.0}) == pytest.approx(600.0)
 
 
 def test_reference_build_picks_the_cpu_kind_and_needs_a_probe_and_the_settings(tmp_path):
