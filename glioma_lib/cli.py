@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="local: a process pool (one worker per GPU, or --workers CPU "
                             "workers); slurm: a submitit job array; debug: in-process")
     train.add_argument("--workers", type=int, default=None,
-                       help="local workers (default: one per GPU, else 1)")
+                       help="local workers (default: one per GPU, else 2 with the cores "
+                            "split between them)")
     train.add_argument("--only", action="append", metavar="GROUPS",
                        help="plan groups, comma-separated: main, h2h, shuffled, transfer, cv, "
                             "sites (default: all)")
