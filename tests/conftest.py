@@ -105,3 +105,28 @@ def unit_data(tmp_path_factory):
                       extra_epochs=2, batch_size=8, workers=1)
     yield prepare_data(profile, root, progress=False)
     mp.undo()
+
+
+def run_killable(script: str, cohort: Path, results: Path, out: Path, kill_when=None):
+    """Run ``script`` (argv: cohort, out) in a fresh Python with its own results folder; with
+    ``kill_when`` (anything with ``exists()``), SIGKILL it once that exists and return its
+    return code."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "GLIOMA_RESULTS": str(results), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(cohort), str(out)], env=env)
+    if kill_when is None:
+        assert proc.wait(timeout=600) == 0
+        return None
+    deadline = time.monotonic() + 600
+    while not kill_when.exists():
+        assert proc.poll() is None, "finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return proc.returncode

@@ -4,16 +4,12 @@ the predictions of an uninterrupted run."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import tiny_volumes, write_patient
+from conftest import run_killable, tiny_volumes, write_patient
 
 SCRIPT = """
 import sys
@@ -34,20 +30,8 @@ run_recipe(data, unit.recipe).predictions.to_csv(sys.argv[2], index=False)
 """
 
 
-def _run(cohort: Path, results: Path, out: Path, kill_when: Path | None = None):
-    env = {**os.environ, "GLIOMA_RESULTS": str(results), "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(cohort), str(out)], env=env)
-    if kill_when is None:
-        assert proc.wait(timeout=600) == 0
-        return None
-    deadline = time.monotonic() + 600
-    while not kill_when.exists():
-        assert proc.poll() is None, "finished before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return proc.returncode
+def _run(cohort: Path, results: Path, out: Path, kill_when=None):
+    return run_killable(SCRIPT, cohort, results, out, kill_when)
 
 
 @pytest.mark.slow
