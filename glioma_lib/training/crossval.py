@@ -29,8 +29,10 @@ def cv_recipe(profile: Profile) -> dict:
         >>> cv_recipe(get_profile("default"))
         {'backbone': 'efficientnet_lite0', 'light': True, 'max_train': 800}
     """
-    return {"backbone": profile.cv_backbone or profile.backbone, "light": profile.cv_light,
-            "max_train": profile.cv_train_slices}
+    from .recipe import cv_family
+
+    backbone, _, light, max_train = cv_family(profile)
+    return {"backbone": backbone, "light": light, "max_train": max_train}
 
 
 def cv_recipe_text(profile: Profile) -> str:
