@@ -32,10 +32,10 @@ import torch.nn.functional as F
 
 from glioma_lib.config import get_profile
 from glioma_lib.models import create, param_groups
+from glioma_lib.models.device import to_input
 from glioma_lib.training.augment import augment_batch, augment_online, online_transform
 from glioma_lib.training.device_data import DeviceSet
 from glioma_lib.training.precision import autocast, precision_name
-from glioma_lib.training.train import to_input
 
 OUT = Path(__file__).parent / "results"
 

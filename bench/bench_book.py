@@ -60,8 +60,8 @@ def main() -> None:
                     help="remove the profile's results and cohort, time the cohort, build")
     args = ap.parse_args()
     profile = get_profile(args.profile)
+    from glioma_lib.models.device import pick_device
     from glioma_lib.training.precision import precision_name
-    from glioma_lib.training.train import pick_device
 
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name,
               "image_size": profile.image_size, "epochs": profile.epochs,
@@ -93,7 +93,7 @@ def main() -> None:
         result["cohort_s"] = time.perf_counter() - start
         result["cold"] = True
     elif args.fresh_cohort:
-        from glioma_lib.data.synth import make_cohort
+        from glioma_lib.data.synth_cohort import make_cohort
 
         tmp = Path(tempfile.mkdtemp(prefix="bench_book_"))
         try:

@@ -30,7 +30,7 @@ import numpy as np
 from glioma_lib.config import default_workers, get_profile
 from glioma_lib.data.brats import index_cohort
 from glioma_lib.data.slices import prepare_slices
-from glioma_lib.data.synth import make_cohort
+from glioma_lib.data.synth_cohort import make_cohort
 
 OUT = Path(__file__).parent / "results" / "data.json"
 

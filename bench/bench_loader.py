@@ -39,9 +39,9 @@ from torchvision import transforms as T
 from glioma_lib.config import default_workers, results_root
 from glioma_lib.data.slices import resize_slices, to_uint8
 from glioma_lib.models import create, param_groups
+from glioma_lib.models.device import to_input
 from glioma_lib.training.augment import augment_online
 from glioma_lib.training.precision import autocast, precision_name
-from glioma_lib.training.train import to_input
 
 OUT = Path(__file__).parent / "results"
 

@@ -34,9 +34,10 @@ import torch
 import torch.nn.functional as F
 
 from glioma_lib.models import create, param_groups
+from glioma_lib.models.device import to_input
 from glioma_lib.models.registry import REGISTRY
 from glioma_lib.training.precision import autocast, cpu_has_bf16, precision_name
-from glioma_lib.training.train import evaluate, to_input
+from glioma_lib.training.train import evaluate
 
 OUT = Path(__file__).parent / "results"
 CPU = torch.device("cpu")
@@ -156,10 +157,9 @@ def compile_trial(args) -> dict:
 
 
 def equivalence(args) -> dict:
-    from sklearn.metrics import roc_auc_score
-
     from glioma_lib.config import get_profile
     from glioma_lib.data.stages import prepare_data
+    from glioma_lib.evaluation.metrics import report
     from glioma_lib.training.experiment import run_protocol
 
     base = get_profile("default")
@@ -176,7 +176,7 @@ def equivalence(args) -> dict:
             run = run_protocol(data, "patient", profile=profile, sequences=("flair",),
                                tag="patient" if same else f"bench-precision-{choice}-seed{seed}")
             history = run.runs["flair"].history
-            val = run.val_predictions
+            val = report(run.val_predictions["label"], run.val_predictions["p_flair"])
             # the same model evaluated in fp32: does inference arithmetic move the figures?
             val_rows = run.val_rows
             fp32_loss, fp32_acc, _ = evaluate(run.runs["flair"].model,
@@ -186,14 +186,13 @@ def equivalence(args) -> dict:
                          "val_loss_fp32_inference": fp32_loss,
                          "val_accuracy_fp32_inference": fp32_acc,
                          "val_loss": float(history["val_loss"].min()),
-                         "val_auc": float(roc_auc_score(val["label"], val["p_flair"])),
-                         "val_accuracy": float(((val["p_flair"] >= 0.5) == val["label"]).mean()),
+                         "val_auc": val["auc"], "val_accuracy": val["accuracy"],
                          "train_seconds": float(history["seconds"].sum()),
                          "wall_seconds": time.perf_counter() - start})
             print(json.dumps(runs[-1]), flush=True)
     from glioma_lib.data.stages import synthetic_root
-    from glioma_lib.data.synth import read_cohort_config
-    from glioma_lib.reporting.bench import equivalence_summary
+    from glioma_lib.data.synth_cohort import read_cohort_config
+    from glioma_lib.reporting.bench_precision import equivalence_summary
 
     cohort = read_cohort_config(synthetic_root(base)) or {}
     return {**_machine(), "profile": base.name, "image_size": base.image_size,

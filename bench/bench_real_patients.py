@@ -30,8 +30,7 @@ SAMPLE = project_root().parent / "shared" / "brats-sample"
 
 
 def main() -> None:
-    from sklearn.metrics import roc_auc_score
-
+    from glioma_lib.evaluation.metrics import report
     from glioma_lib.predict import grade
 
     ap = argparse.ArgumentParser()
@@ -66,7 +65,7 @@ def main() -> None:
             truth = [r["grade"] == "HGG" for r in part]
             summary[method] = {
                 "accuracy": sum(r["verdict"] == r["grade"] for r in part) / len(part),
-                "auc": (roc_auc_score(truth, [r["score_hgg"] for r in part])
+                "auc": (report(truth, [r["score_hgg"] for r in part])["auc"]
                         if len(set(truth)) == 2 else None),
                 "patients": len(part)}
         result.update({"sample": f"{SAMPLE.name}: {len(cohort)} real BraTS patients",

@@ -4,7 +4,7 @@ Computes :func:`glioma_lib.data.realism.patient_stats` on the real sample
 (``../shared/brats-sample``: 4 patients; skipped with a note where absent) and on two freshly
 generated synthetic cohorts of the current generator (``--synthetic`` patients each, half of
 each grade, sites as in BraTS 2019): one with the knobs before calibration
-(:func:`glioma_lib.data.synth.uncalibrated_config`) and one with the calibrated ones,
+(:func:`glioma_lib.data.synth_calibration.uncalibrated_config`) and one with the calibrated ones,
 and writes ``bench/results/realism.json`` (per patient, the per-source-and-grade
 medians, provenance) and ``bench/results/realism_montage.png`` (real and synthetic patients
 at their largest-tumour slice).
@@ -27,13 +27,9 @@ import pandas as pd
 from glioma_lib.config import project_root
 from glioma_lib.data.brats import index_cohort, load_patient
 from glioma_lib.data.realism import compare, patient_stats
-from glioma_lib.data.synth import (
-    CALIBRATION,
-    GENERATOR_VERSION,
-    SynthConfig,
-    make_cohort,
-    uncalibrated_config,
-)
+from glioma_lib.data.synth import GENERATOR_VERSION, SynthConfig
+from glioma_lib.data.synth_calibration import CALIBRATION, uncalibrated_config
+from glioma_lib.data.synth_cohort import make_cohort
 
 OUT = Path(__file__).parent / "results"
 SAMPLE = project_root().parent / "shared" / "brats-sample"

@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 
 from glioma_lib.models import create, param_groups
+from glioma_lib.models.device import to_input
 from glioma_lib.training.augment import augment_online
 from glioma_lib.training.precision import autocast, precision_name
-from glioma_lib.training.train import to_input
 
 OUT = Path(__file__).parent / "results"
 

@@ -35,12 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from glioma_lib.config import SEQUENCES, get_profile  # noqa: E402
+from glioma_lib.models.device import pick_device, to_input  # noqa: E402
 from glioma_lib.models.registry import create, model_card, param_groups  # noqa: E402
 from glioma_lib.store import write_json  # noqa: E402
 from glioma_lib.training.augment import augment_online, expand_offline  # noqa: E402
 from glioma_lib.training.device_data import DeviceSet  # noqa: E402
 from glioma_lib.training.precision import autocast, precision_name  # noqa: E402
-from glioma_lib.training.train import TrainConfig, pick_device, to_input, train_model  # noqa: E402
+from glioma_lib.training.train import TrainConfig, train_model  # noqa: E402
 
 DATA = ROOT / ".gpu"
 OUT = ROOT / "bench" / "results" / "gpu_check.json"

@@ -1,22 +1,24 @@
 """glioma_lib: the helper library behind the reproducible glioma-grading book.
 
-The folders follow the pipeline — cohort → slices → splits → train (per sequence) →
-predict → vote → metrics → book:
+The layers, each importing only from those above it in this list (a test reads the imports):
 
-* :mod:`glioma_lib.data` — ``brats`` (real cohorts), ``synth`` (the synthetic cohort),
-  ``slices``, ``splits``, ``stages`` (the cached data stages of a profile);
-* :mod:`glioma_lib.models` — ``registry`` (backbones, the 1024-512-2 head, weights, input
-  normalisation), ``measure`` (Table 1);
-* :mod:`glioma_lib.training` — ``augment``, ``train`` (loop, checkpoints, resume),
-  ``precision`` (fp32 / bf16 / fp16 autocast per device),
-  ``experiment`` (one protocol = one model per sequence, cached), ``compare`` (backbones
-  head to head), ``crossval`` (patient-level k-fold), ``shortcut`` (the site experiments);
-* :mod:`glioma_lib.evaluation` — ``metrics``, ``vote``, ``uncertainty`` (patient bootstrap),
-  ``calibration``, ``explain`` (Grad-CAM), ``window`` (automatic window), ``tables``;
-* :mod:`glioma_lib.reporting` — ``paper`` (the paper's numbers), ``plots``, ``captions``,
-  ``bench``, ``budget`` (book time per profile option), ``chapter``;
-* ``config`` (profiles), ``store`` (atomic writes, manifests), ``pipeline`` (papermill +
-  Jupyter Book), ``cli`` and ``predict`` (grade one patient).
+* ``config`` (profiles), ``store`` (atomic writes, manifests, locks), ``paper`` (the paper's
+  reported numbers, as reference data);
+* :mod:`glioma_lib.data` — ``brats`` (real cohorts), ``synth`` (the synthetic cohort) with
+  ``synth_stages`` and ``synth_calibration``, ``slices``, ``splits``, ``sites``, ``automask``
+  (a tumour mask from the images), ``realism``, ``stages`` (the cached data stages);
+* :mod:`glioma_lib.models` — ``registry`` (backbones, the 1024-512-2 head, weights),
+  ``googlenet``, ``device`` (device and input batches), ``measure`` (Table 1);
+* :mod:`glioma_lib.training` — ``augment``, ``device_data``, ``precision``, ``train`` (loop,
+  checkpoints, resume), ``experiment`` (one protocol = one model per sequence, cached),
+  ``recipe`` (the book's recipes and plan), ``grid`` (fanned-out training), ``compare`` (the
+  backbones head to head), ``crossval``, ``sites`` (the site experiments);
+* :mod:`glioma_lib.evaluation` — ``metrics``, ``vote`` (votes and model maps),
+  ``uncertainty`` (patient bootstrap), ``tables``, ``operating`` (thresholds chosen on
+  validation), ``backbones``, ``sites``, ``calibration``, ``explain`` (Grad-CAM), ``window``;
+* :mod:`glioma_lib.reporting` — ``cells`` (metric tables for the reader), ``captions``,
+  ``beside_paper``, ``sites``, ``plots``, ``bench``, ``budget``, ``chapter``;
+* ``pipeline`` (papermill + Jupyter Book), ``predict`` (grade one patient), ``cli``.
 
 What a chapter or a user calls is re-exported here (``import glioma_lib as gl``;
 ``gl.get_profile("smoke")``), imported on first use so that ``import glioma_lib`` stays
@@ -41,7 +43,7 @@ _PUBLIC = {
     "prepare_data": "data.stages", "Data": "data.stages",
     "index_cohort": "data.brats", "cohort_report": "data.brats", "load_patient": "data.brats",
     "CohortError": "data.brats",
-    "make_cohort": "data.synth",
+    "make_cohort": "data.synth_cohort",
     "tumour_window": "data.slices", "largest_tumour_slice": "data.slices",
     "patient_split": "data.splits", "slice_split": "data.splits",
     "patient_kfold": "data.splits", "shared_patients": "data.splits",
@@ -52,11 +54,13 @@ _PUBLIC = {
     "Recipe": "training.recipe", "run_recipe": "training.recipe", "plan": "training.recipe",
     "book_recipes": "training.recipe", "train_plan": "training.grid",
     "train_model": "training.train", "TrainConfig": "training.train",
-    "head_to_head": "training.compare",
+    "head_to_head": "evaluation.backbones", "chosen_backbone": "evaluation.backbones",
+    "no_better_than_always_hgg": "evaluation.backbones",
+    "left_out_backbones": "training.compare",
     "cross_validate": "training.crossval", "cv_recipe": "training.crossval",
     "cv_recipe_text": "training.crossval", "fold_run": "training.crossval",
-    "site_experiments": "training.shortcut", "site_table": "training.shortcut",
-    "site_conclusion": "training.shortcut", "site_contrast": "training.shortcut",
+    "site_experiments": "evaluation.sites", "site_table": "reporting.sites",
+    "site_conclusion": "reporting.sites", "site_contrast": "reporting.sites",
     "precision_name": "training.precision", "resolve_precision": "training.precision",
     # evaluation
     "majority": "evaluation.vote", "soft": "evaluation.vote", "fraction": "evaluation.vote",
@@ -64,9 +68,13 @@ _PUBLIC = {
     "confusion_report": "evaluation.metrics",
     "patient_bootstrap": "evaluation.uncertainty", "paired_bootstrap": "evaluation.uncertainty",
     "format_interval": "evaluation.uncertainty",
+    "with_votes": "evaluation.vote", "model_columns": "evaluation.vote",
+    "patient_models": "evaluation.vote", "PREDICT_RULE": "evaluation.vote",
+    "SOFT_PATIENT": "evaluation.vote",
     "table2": "evaluation.tables", "roc_curves": "evaluation.tables",
-    "metric_table": "evaluation.tables", "wide": "evaluation.tables",
-    "with_votes": "evaluation.tables", "choose_on_validation": "evaluation.tables",
+    "metric_table": "evaluation.tables", "stacked": "evaluation.tables",
+    "choose_on_validation": "evaluation.tables", "always_hgg_accuracy": "evaluation.tables",
+    "wide": "reporting.cells", "lookup": "reporting.cells", "one_row": "reporting.cells",
     "gradcam": "evaluation.explain",
     # reporting, prediction, the book
     "caption": "reporting.captions", "made_by": "reporting.captions",
@@ -84,11 +92,11 @@ _MOVED = {
     "metrics": "evaluation.metrics", "vote": "evaluation.vote",
     "uncertainty": "evaluation.uncertainty", "calibration": "evaluation.calibration",
     "explain": "evaluation.explain",
-    "paper": "reporting.paper", "plots": "reporting.plots",
+    "plots": "reporting.plots", "shortcut": "evaluation.sites",
 }
 
 _SUBMODULES = ("data", "models", "training", "evaluation", "reporting", "config", "store",
-               "pipeline", "predict", "cli")
+               "paper", "pipeline", "predict", "cli")
 
 __all__ = sorted(_PUBLIC) + ["__version__", *_SUBMODULES]
 

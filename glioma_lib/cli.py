@@ -36,7 +36,7 @@ def _train(args) -> int:
 
 
 def _synth(args) -> int:
-    from .data.synth import make_cohort
+    from .data.synth_cohort import make_cohort
 
     truth = make_cohort(args.out, args.n_lgg, args.n_hgg, seed=args.seed)
     print(f"wrote {len(truth)} patients to {args.out}")

@@ -107,9 +107,9 @@ def forecast(profile: str, brats_root: str | None = None, log=print,
     import torch
 
     from .data.stages import synthetic_root
+    from .models.device import pick_device
     from .reporting.budget import expected_seconds, probe_rate, reference_build
     from .training.precision import cpu_has_bf16, precision_name
-    from .training.train import pick_device
 
     p = get_profile(profile)
     device = pick_device()

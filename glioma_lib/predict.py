@@ -13,23 +13,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from . import __version__
 from .config import INTENDED_USE, SEQUENCES
+from .data.automask import AUTO_ERODE, AUTO_FLAIR_Z, AUTO_METHOD, AUTO_T2_Z, auto_tumour_mask
 from .data.brats import CohortError, check_headers, load_volume
 from .data.slices import largest_tumour_slice, patient_slices, tumour_window
 from .evaluation.vote import patient_rule
+from .models.device import pick_device
 from .models.registry import load_model
 from .store import atomic_write, write_json
 from .training.precision import precision_name
-from .training.train import pick_device
 from .training.train import predict as predict_probs
 
 #: Where a models root holds several protocols, the honest one is preferred.
 PROTOCOL_PREFERENCE = ("patient", "slice")
-AUTO_METHOD = ("automatic: largest 3-D region with FLAIR z > {flair_z} and T2 z > {t2_z} "
-               "(robust z-scores inside the brain, brain eroded by {erode} voxels)")
 
 
 RULE = ("majority vote of the T1, T2 and FLAIR models: each votes HGG when its mean slice "
@@ -116,35 +114,6 @@ def check_inputs(files: dict[str, str | Path], warnings: list[str] | None = None
     if warnings is not None:
         warnings.extend(space_warnings(images, volumes, files))
     return volumes
-
-
-def _robust_z(volume: np.ndarray, brain: np.ndarray) -> np.ndarray:
-    values = volume[brain]
-    med = np.median(values)
-    mad = 1.4826 * np.median(np.abs(values - med)) or values.std() or 1.0
-    return (volume - med) / mad
-
-
-#: Thresholds of :func:`auto_tumour_mask`, also quoted in the report's method line.
-AUTO_FLAIR_Z, AUTO_T2_Z, AUTO_ERODE = 2.0, 1.0, 3
-
-
-def auto_tumour_mask(volumes: dict[str, np.ndarray], flair_z: float = AUTO_FLAIR_Z,
-                     t2_z: float = AUTO_T2_Z, erode: int = AUTO_ERODE) -> np.ndarray:
-    """A tumour mask from the images alone: the largest connected region that is bright on
-    both FLAIR and T2 inside the (eroded) brain. Raises ``ValueError`` when none is found."""
-    brain = (volumes["flair"] > 0) & (volumes["t2"] > 0)
-    brain = ndimage.binary_erosion(brain, iterations=erode)
-    if not brain.any():
-        raise ValueError("no brain found (FLAIR and T2 have no common non-zero voxels)")
-    bright = (_robust_z(volumes["flair"], brain) > flair_z) & \
-        (_robust_z(volumes["t2"], brain) > t2_z) & brain
-    bright = ndimage.binary_opening(bright, iterations=1)
-    labels, n = ndimage.label(bright)
-    if n == 0:
-        raise ValueError("no FLAIR/T2-hyperintense region found; pass --seg")
-    sizes = ndimage.sum_labels(bright, labels, index=np.arange(1, n + 1))
-    return (labels == 1 + int(np.argmax(sizes))).astype(np.uint8)
 
 
 def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, str]:

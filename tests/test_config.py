@@ -4,7 +4,7 @@ from glioma_lib.config import PROFILES, get_profile, stage_dir
 
 
 def test_paper_profile_is_the_papers_protocol():
-    from glioma_lib.reporting.paper import COHORT
+    from glioma_lib.paper import COHORT
 
     assert set(PROFILES) == {"smoke", "default", "paper"}
     paper = get_profile("paper")

@@ -36,11 +36,11 @@ def test_designs_public_api():
     from glioma_lib.models import create, param_groups
     from glioma_lib.slices import tumour_window
     from glioma_lib.stages import prepare_data
-    from glioma_lib.synth import make_cohort
+    from glioma_lib.synth import synth_patient
     from glioma_lib.vote import majority
 
     assert all(callable(f) for f in (index_cohort, run_protocol, confusion_report, create,
-                                     param_groups, tumour_window, prepare_data, make_cohort,
+                                     param_groups, tumour_window, prepare_data, synth_patient,
                                      majority))
     assert confusion_report(1, 0, 1, 0)["accuracy"] == 1.0
 

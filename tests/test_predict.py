@@ -130,7 +130,8 @@ def test_auto_window_finds_a_conspicuous_synthetic_lesion():
     # The knobs before calibration give FLAIR/T2-bright lesions on a mild bias field: the
     # mechanism must find those. (The calibrated cohort's lesions are less conspicuous and
     # its FLAIR bias fields stronger; chapter 8 measures the window's agreement there.)
-    from glioma_lib.data.synth import synth_patient, uncalibrated_config
+    from glioma_lib.data.synth import synth_patient
+    from glioma_lib.data.synth_calibration import uncalibrated_config
 
     vols, _ = synth_patient("HGG", seed=5, index=0, cfg=uncalibrated_config())
     vols = {k: v.astype(np.float32) for k, v in vols.items()}

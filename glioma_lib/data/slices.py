@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ..config import GRADES, SEQUENCES, default_workers
+from ..config import GRADES, SEQUENCES, default_workers, single_thread_worker
 from ..store import (
     fingerprint,
     invalidate,
@@ -152,18 +152,6 @@ def patient_slices(
     return out, window, areas
 
 
-def _single_thread() -> None:
-    """Worker initialiser: one thread per process for torch *and* for numpy's BLAS (the
-    processes share the cores). Without the BLAS limit each worker's OpenBLAS also starts a
-    thread per core, and two workers' matrix products fight over two cores: measured on the
-    2-core machine, the synthetic cohort's upsampling products took 14× longer and a patient
-    0.79 s instead of 0.43 s."""
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(1)
-
-
 def _one_patient(args) -> tuple[str, object]:
     row, sequences, n_slices, size = args
     try:
@@ -275,7 +263,7 @@ def prepare_slices(
     jobs = [(row, sequences, n_slices, size) for row in cohort.to_dict("records")]
     workers = workers or default_workers()
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, initializer=_single_thread) as pool:
+        with ProcessPoolExecutor(workers, initializer=single_thread_worker) as pool:
             results = list(tqdm(pool.map(_one_patient, jobs, chunksize=1), total=len(jobs),
                                 desc="slices", disable=not progress))
     else:

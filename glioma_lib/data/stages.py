@@ -13,7 +13,8 @@ from ..config import Profile, results_root, stage_dir
 from .brats import index_cohort
 from .slices import SliceSet, prepare_slices
 from .splits import fold_split, patient_kfold, patient_split, slice_split
-from .synth import SynthConfig, cohort_config, make_cohort, read_cohort_config
+from .synth import SynthConfig
+from .synth_cohort import cohort_config, make_cohort, read_cohort_config
 
 
 def synthetic_root(profile: Profile) -> Path:

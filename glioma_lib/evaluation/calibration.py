@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss
 
+from .vote import ModelMap
+
 #: Bins of the book's reliability diagrams.
 N_BINS = 5
 
@@ -45,13 +47,14 @@ def expected_calibration_error(bins: pd.DataFrame) -> float:
                  / full["n"].sum())
 
 
-def calibration_summary(frame: pd.DataFrame, columns: dict[str, str], n_bins: int = N_BINS,
+def calibration_summary(frame: pd.DataFrame, models: ModelMap, n_bins: int = N_BINS,
                         label: str = "label") -> tuple[dict, pd.DataFrame]:
     """Reliability curves and a Brier / ECE table for several probability columns.
 
     Args:
         frame: one row per patient (or slice) with ``label`` and the probability columns.
-        columns: display name → probability column.
+        models: a model map (:mod:`glioma_lib.evaluation.vote`); each score column is
+            calibrated.
         n_bins: equal-width bins of the reliability diagram.
 
     Returns:
@@ -59,10 +62,14 @@ def calibration_summary(frame: pd.DataFrame, columns: dict[str, str], n_bins: in
         and the table (one row per model: ``Brier``, ``ECE``).
 
     Example:
-        >>> curves, table = calibration_summary(patients, {"soft vote": "p_soft"})
+        >>> f = pd.DataFrame({"label": [0, 1, 1, 0], "p_soft": [0.1, 0.8, 0.6, 0.3]})
+        >>> calibration_summary(f, {"soft vote": ("p_soft", None)}, n_bins=2)[1].round(3)
+                   Brier   ECE
+        model
+        soft vote  0.075  0.25
     """
     curves, rows = {}, []
-    for name, col in columns.items():
+    for name, (col, _) in models.items():
         bins = calibration_bins(frame[label], frame[col], n_bins=n_bins)
         score = brier(frame[label], frame[col])
         curves[name] = (bins, score)

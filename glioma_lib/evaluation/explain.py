@@ -12,8 +12,8 @@ with warnings.catch_warnings():  # grad-cam imports tqdm.auto, which warns witho
     from pytorch_grad_cam import GradCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
+from ..models.device import as_batch, to_input
 from ..models.registry import GliomaNet
-from ..training.train import as_batch, to_input
 
 #: The layer Grad-CAM reads per backbone: the last block with a spatial map of stride 16 or
 #: 32 (for GoogLeNet ``inception4e``, stride 16, so 96 px inputs still give a 6×6 map).

@@ -10,12 +10,13 @@ intervals rather than invented ones.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import bootstrap
+from scipy.stats import DegenerateDataWarning, bootstrap
 
 from .metrics import report
 
@@ -115,6 +116,32 @@ def paired_bootstrap(frame: pd.DataFrame, score_a: str, score_b: str, metric: st
     return {"difference": float(diff(np.arange(len(y)))),
             "low": float(res.low), "high": float(res.high), "p_value": float(p),
             "n_patients": len(patients.rows)}
+
+
+def row_interval(stat: Callable[[np.ndarray], float], n: int, n_resamples: int = 1000,
+                 seed: int = 0, confidence: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``stat(rows)`` over ``n`` independent rows (one per
+    patient; not stratified): for statistics the stratified :func:`patient_bootstrap` does
+    not cover, such as a many-site classifier's accuracy. A resample on which ``stat`` is
+    undefined (NaN) makes the interval NaN rather than narrower.
+
+    Args:
+        stat: row indices → the statistic.
+        n: the number of rows.
+        n_resamples, seed, confidence: the bootstrap.
+
+    Example:
+        >>> hits = np.array([1, 1, 0, 1, 0, 1, 1, 1])
+        >>> low, high = row_interval(lambda i: hits[i].mean(), len(hits), n_resamples=200)
+        >>> bool(low < hits.mean() < high)
+        True
+    """
+    with warnings.catch_warnings():  # a resample with an undefined statistic: NaN interval
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        res = bootstrap((np.arange(n),), lambda i: stat(i.astype(int)), n_resamples=n_resamples,
+                        vectorized=False, method="percentile", confidence_level=confidence,
+                        rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 #: No-break space: a value and its interval stay on one line in a table cell.

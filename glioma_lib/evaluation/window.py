@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.automask import auto_tumour_mask
 from ..data.brats import load_patient
 from ..data.slices import largest_tumour_slice, tumour_window
-from ..predict import auto_tumour_mask
 
 
 def window_overlap(a, b) -> float:

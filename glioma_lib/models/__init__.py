@@ -1,6 +1,7 @@
 """Models: the backbone registry, the paper's 1024-512-2 head, ImageNet weights and input
 normalisation (:mod:`.registry`, re-exported here, so ``glioma_lib.models.create`` works as
-before), and Table 1's measurements (:mod:`.measure`)."""
+before), GoogLeNet's torchvision build (:mod:`.googlenet`), the device and the input batch
+(:mod:`.device`), and Table 1's measurements (:mod:`.measure`)."""
 
 from .registry import (  # noqa: F401
     HALF_MEAN,

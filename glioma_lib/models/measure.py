@@ -92,8 +92,8 @@ def table1(image_size: int, timing: bool = True) -> pd.DataFrame:
         >>> table1(96).loc["googlenet", "depth (measured)"]
         22
     """
-    from ..reporting import paper
+    from ..paper import TABLE1
 
     rows = [measure(name, image_size, timing) for name in REGISTRY]
     measured = pd.DataFrame(rows).set_index("backbone")
-    return paper.TABLE1.rename(columns=lambda c: f"paper {c}").join(measured, how="outer")
+    return TABLE1.rename(columns=lambda c: f"paper {c}").join(measured, how="outer")

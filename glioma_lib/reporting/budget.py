@@ -156,10 +156,10 @@ def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str =
     import torch
     import torch.nn.functional as F
 
+    from ..models.device import to_input
     from ..models.registry import create, param_groups
     from ..training.augment import augment_online
     from ..training.precision import autocast
-    from ..training.train import to_input
 
     cpu = torch.device("cpu")
     torch.manual_seed(0)

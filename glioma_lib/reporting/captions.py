@@ -27,8 +27,8 @@ def caption(profile: Profile, source: str, weights: str | None = None,
     parts = [f"profile {profile.name}", f"data: {source}",
              f"{profile.n_slices} slices/patient at {profile.image_size} px"]
     if weights is not None:
+        from ..models.device import pick_device
         from ..training.precision import precision_name
-        from ..training.train import pick_device
 
         parts += [f"weights: {weights}", precision_name(pick_device(), profile.precision,
                                                        backbone or profile.backbone)]

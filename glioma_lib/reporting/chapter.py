@@ -24,8 +24,8 @@ class Chapter:
     @property
     def precision(self) -> str:
         """The arithmetic this chapter's models train and infer in on this machine."""
+        from ..models.device import pick_device
         from ..training.precision import precision_name
-        from ..training.train import pick_device
 
         return precision_name(pick_device(), self.profile.precision, self.profile.backbone)
 

@@ -3,4 +3,4 @@ the device once (:mod:`.device_data`), the training loop with checkpoints and re
 (:mod:`.train`), its arithmetic (:mod:`.precision`), one cached protocol (:mod:`.experiment`),
 every network the book trains declared once (:mod:`.recipe`) and fanned out (:mod:`.grid`),
 the backbone head-to-head (:mod:`.compare`), cross-validation (:mod:`.crossval`) and the site
-experiments (:mod:`.shortcut`)."""
+experiments (:mod:`.sites`)."""

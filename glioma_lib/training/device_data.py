@@ -17,24 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..models.device import as_batch
+
 #: Largest share of the GPU's free memory a training set may take before it stays on the host.
 MAX_DEVICE_FRACTION = 0.5
-
-
-def as_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """uint8 ``(B, H, W)`` (one sequence) or ``(B, C, H, W)`` (early fusion) → ``(B, C, H, W)``
-    (a view where possible: nothing is copied for a contiguous array).
-
-    Args:
-        images: a numpy array or tensor of slices.
-
-    Example:
-        >>> as_batch(np.zeros((4, 96, 96), np.uint8)).shape
-        torch.Size([4, 1, 96, 96])
-    """
-    x = images if isinstance(images, torch.Tensor) else \
-        torch.from_numpy(np.ascontiguousarray(images))
-    return x[:, None] if x.ndim == 3 else x
 
 
 def fits_on_device(nbytes: int, device: torch.device | str,

@@ -18,6 +18,7 @@ import torch
 from ..config import SEQUENCE_NAMES, Profile, stage_dir
 from ..data.slices import blank_tumour
 from ..data.stages import Data
+from ..models.device import pick_device
 from ..models.registry import GliomaNet, create, load_model, model_card, weights_identity
 from ..store import (
     array_digest,
@@ -30,7 +31,7 @@ from ..store import (
     write_json,
 )
 from .augment import expand_offline
-from .train import TRAINING_VERSION, TrainConfig, pick_device, precision_name, predict, train_model
+from .train import TRAINING_VERSION, TrainConfig, precision_name, predict, train_model
 
 #: ``run_protocol(weights=...)``'s default: the profile's ``weights`` field.
 PROFILE_WEIGHTS = "profile"

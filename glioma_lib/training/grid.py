@@ -51,7 +51,7 @@ def is_trained(data, unit: Unit) -> bool:
     Example:
         >>> [u.name for u in plan(data) if not is_trained(data, u)]
     """
-    from .train import pick_device
+    from ..models.device import pick_device
 
     spec = spec_of(data, unit.recipe)
     return is_current(spec.folder(unit.sequence), spec.manifest(unit.sequence, pick_device()))
@@ -80,8 +80,8 @@ def train_unit(profile: str, brats_root: str | None, unit: Unit,
     """
     import torch
 
+    from ..models.device import pick_device
     from .experiment import train_sequence
-    from .train import pick_device
 
     p = get_profile(profile, **(overrides or {}))
     data = prepare_data(p, brats_root, progress=False)

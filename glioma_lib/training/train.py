@@ -20,9 +20,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from ..models.device import as_batch, pick_device, to_input
 from ..models.registry import GliomaNet, param_groups
 from ..store import atomic_write, save_csv
-from .device_data import DeviceSet, as_batch  # noqa: F401 (as_batch re-exported)
+from .device_data import DeviceSet
 from .precision import autocast, grad_scaler, precision_name  # noqa: F401 (re-exported)
 
 #: Training images from which CUDA graphs repay their compile time on a GPU: GoogLeNet at
@@ -35,20 +36,6 @@ HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "s
 #: Bumped whenever training gives other weights for the same data and settings (cached
 #: models made by another version are retrained, not reused).
 TRAINING_VERSION = 3  # 3: batched online augmentation (augment_online), its own draws
-
-
-def pick_device() -> torch.device:
-    """CUDA when present, else CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def to_input(batch_u8: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """``(B, 1|3, H, W)`` uint8 → float ``(B, 3, H, W)`` in [0, 1] on ``device``
-    (channels_last). The model applies its backbone's normalisation itself."""
-    x = batch_u8.to(device, non_blocking=True).float().div_(255)
-    if x.shape[1] == 1:
-        x = x.expand(-1, 3, -1, -1)
-    return x.contiguous(memory_format=torch.channels_last)
 
 
 @dataclass

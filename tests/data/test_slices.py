@@ -129,7 +129,7 @@ def test_slices_are_radiological_whatever_the_stored_orientation(tmp_path):
     slices, with anterior at the top and the patient's left on the image's right."""
     import nibabel as nib
 
-    from glioma_lib.data.synth import BRATS_AFFINE
+    from glioma_lib.data.nifti_write import BRATS_AFFINE
 
     lps = _anatomy()
     ras = {k: np.ascontiguousarray(v[::-1, ::-1, :]) for k, v in lps.items()}

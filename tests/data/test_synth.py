@@ -4,14 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glioma_lib.data import synth
+from glioma_lib.data import synth, synth_anatomy, synth_calibration, synth_cohort
 from glioma_lib.data.brats import index_cohort, load_patient
+from glioma_lib.data.nifti_write import BRATS_AFFINE
 
 
 @pytest.fixture(scope="module")
 def small_cohort(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth") / "cohort"
-    truth = synth.make_cohort(root, n_lgg=1, n_hgg=2, seed=7, workers=2, progress=False)
+    truth = synth_cohort.make_cohort(root, n_lgg=1, n_hgg=2, seed=7, workers=2, progress=False)
     return root, truth
 
 
@@ -26,7 +27,7 @@ def test_make_cohort_layout_is_read_by_index_cohort(small_cohort):
     assert (root / "name_mapping.csv").exists() and (root / "synthetic_truth.csv").exists()
     assert not root.with_name("cohort.partial").exists()
     vols = load_patient(df.iloc[0])
-    assert vols["t1"].shape == synth.SHAPE
+    assert vols["t1"].shape == synth_anatomy.SHAPE
     assert set(np.unique(vols["seg"])) <= {0, 1, 2, 4}
     for seq in ("t1", "t1ce", "t2", "flair"):
         assert vols[seq].min() == 0 and vols[seq].max() > 100  # skull-stripped, scaled
@@ -35,7 +36,7 @@ def test_make_cohort_layout_is_read_by_index_cohort(small_cohort):
 def test_make_cohort_refuses_existing_root(small_cohort):
     root, _ = small_cohort
     with pytest.raises(FileExistsError, match="already exists"):
-        synth.make_cohort(root, 1, 1)
+        synth_cohort.make_cohort(root, 1, 1)
 
 
 def test_patients_are_reproducible_and_distinct():
@@ -49,7 +50,7 @@ def test_patients_are_reproducible_and_distinct():
 
 def test_contrast_follows_tissue_classes():
     vols, _ = synth.synth_patient("LGG", seed=1, index=2)
-    tpl = synth.template()
+    tpl = synth_anatomy.template()
     healthy = vols["seg"] == 0
     wm = (tpl["wm"] > 0.9) & healthy
     gm = (tpl["gm"] > 0.7) & healthy
@@ -79,13 +80,13 @@ def test_synthetic_files_carry_the_real_brats_affine_and_header_codes(small_coho
     root, _ = small_cohort
     row = index_cohort(root).iloc[0]
     img, seg = nib.load(row["t1"]), nib.load(row["seg"])
-    assert np.allclose(img.affine, synth.BRATS_AFFINE)
+    assert np.allclose(img.affine, BRATS_AFFINE)
     assert nib.aff2axcodes(img.affine) == ("L", "P", "S")
     assert (int(img.header["qform_code"]), int(img.header["sform_code"])) == (2, 1)
     assert (int(seg.header["qform_code"]), int(seg.header["sform_code"])) == (1, 1)
     assert img.get_data_dtype() == np.int16
-    config = synth.read_cohort_config(root)
-    assert config == synth.cohort_config(1, 2, 7)
+    config = synth_cohort.read_cohort_config(root)
+    assert config == synth_cohort.cohort_config(1, 2, 7)
     assert config["generator_version"] == synth.GENERATOR_VERSION
 
 
@@ -100,18 +101,18 @@ def test_interrupted_generation_resumes_per_patient(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(synth, "synth_patient", dies_on_second)
+    monkeypatch.setattr(synth_cohort, "synth_patient", dies_on_second)
     with pytest.raises(KeyboardInterrupt):
-        synth.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
+        synth_cohort.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
     assert not root.exists()
     partial = root.with_name("cohort.partial")
     done = sorted(partial.glob("*/*/.done"))
     assert len(done) == 1
     first = next(done[0].parent.glob("*_t1.nii.gz"))
     stamp = first.stat().st_mtime_ns
-    monkeypatch.setattr(synth, "synth_patient", real)
+    monkeypatch.setattr(synth_cohort, "synth_patient", real)
     calls.clear()
-    synth.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
+    synth_cohort.make_cohort(root, 1, 1, seed=3, workers=1, progress=False)
     moved = root / first.relative_to(partial)
     assert moved.stat().st_mtime_ns == stamp  # the finished patient was not generated again
     assert len(index_cohort(root)) == 2 and not list(root.glob("*/*/.done"))
@@ -121,7 +122,7 @@ def test_interrupted_generation_resumes_per_patient(tmp_path, monkeypatch):
 def test_one_pass_warp_matches_scipys_trilinear_sampling():
     from scipy import ndimage
 
-    from glioma_lib.data.synth import _warp
+    from glioma_lib.data.synth_anatomy import _warp
 
     rng = np.random.default_rng(0)
     maps = {k: rng.random((20, 24, 18), dtype=np.float32) for k in ("a", "b")}
@@ -139,7 +140,7 @@ def test_one_pass_warp_matches_scipys_trilinear_sampling():
 def test_smooth_noise_crop_is_the_same_block_of_the_same_field():
     from scipy import ndimage
 
-    from glioma_lib.data.synth import _smooth_noise
+    from glioma_lib.data.synth_anatomy import _smooth_noise
 
     shape, grid = (30, 40, 25), (5, 6, 4)
     full = _smooth_noise(np.random.default_rng(3), grid, shape)
@@ -153,7 +154,7 @@ def test_smooth_noise_crop_is_the_same_block_of_the_same_field():
 
 
 def test_bounding_box_grows_by_the_margin_and_stays_in_bounds():
-    from glioma_lib.data.synth import _bounding_box
+    from glioma_lib.data.synth_anatomy import _bounding_box
 
     inside = np.zeros((10, 10, 10), bool)
     inside[1, 4:6, 8] = True
@@ -166,7 +167,7 @@ def test_isal_gzip_files_read_back_exactly(tmp_path):
 
     import nibabel as nib
 
-    from glioma_lib.data.synth import nifti, save_nifti_gz
+    from glioma_lib.data.nifti_write import nifti, save_nifti_gz
 
     data = np.asfortranarray(np.random.default_rng(0).integers(0, 3000, (12, 10, 8),
                                                                dtype=np.int16))
@@ -217,7 +218,7 @@ def test_site_signature_reaches_the_images():
 
 
 def test_thick_slices_blur_along_the_axial_axis_only():
-    from glioma_lib.data.synth import _through_plane
+    from glioma_lib.data.synth_anatomy import _through_plane
 
     mask = np.ones((4, 4, 12), bool)
     values = np.zeros(mask.shape, np.float32)
@@ -231,19 +232,19 @@ def test_thick_slices_blur_along_the_axial_axis_only():
 
 def test_site_confounding_knob_changes_the_cohort_identity():
     on, off = synth.SynthConfig(), synth.SynthConfig(site_confounded=False)
-    assert synth.cohort_config(3, 3, 1, on) != synth.cohort_config(3, 3, 1, off)
+    assert synth_cohort.cohort_config(3, 3, 1, on) != synth_cohort.cohort_config(3, 3, 1, off)
 
 
 def test_calibration_table_holds_the_before_and_after_of_every_moved_knob():
-    cfg, before = synth.SynthConfig(), synth.uncalibrated_config()
-    assert synth.CALIBRATION, "the calibration is documented"
-    for knob, (old, new, why) in synth.CALIBRATION.items():
+    cfg, before = synth.SynthConfig(), synth_calibration.uncalibrated_config()
+    assert synth_calibration.CALIBRATION, "the calibration is documented"
+    for knob, (old, new, why) in synth_calibration.CALIBRATION.items():
         assert getattr(cfg, knob) == new and getattr(before, knob) == old and why
         assert old != new
 
 
 def test_calibration_table_lists_each_moved_knob_and_contrast():
-    table = synth.calibration_table()
+    table = synth_calibration.calibration_table()
     assert list(table.columns) == ["before", "after", "why"]
     assert table.loc["lgg_core_radius_mm", "before"] == "(9.0, 22.0)"
     assert "contrast oedema flair" in table.index and "contrast wm t1" not in table.index

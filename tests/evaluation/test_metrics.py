@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from glioma_lib import paper
 from glioma_lib.evaluation import metrics
-from glioma_lib.reporting import paper
 
 
 @pytest.mark.parametrize("model", ["T1WI", "T2WI", "FLAIR", "vote"])

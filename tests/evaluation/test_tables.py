@@ -1,4 +1,5 @@
-"""Tests of glioma_lib.evaluation.tables."""
+"""Tests of glioma_lib.evaluation.tables and the cells that show its tables
+(glioma_lib.reporting.cells)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,27 @@ import pytest
 from conftest import slice_frame
 
 from glioma_lib.evaluation import tables as evaluation
+from glioma_lib.evaluation import vote
+from glioma_lib.reporting import cells
 
 
 def test_evaluation_tables():
     frame = slice_frame().assign(p_t1=lambda f: f["p"], p_t2=lambda f: 1 - f["p"],
                                  p_flair=lambda f: f["p"])
-    frame = evaluation.with_votes(frame, ("t1", "t2", "flair"))
+    frame = vote.with_votes(frame, ("t1", "t2", "flair"))
     hard = (frame["p"] >= 0.5).astype(int)
     np.testing.assert_array_equal(frame["hard_vote"], hard)
     # the hard vote is scored by its vote fraction, the soft vote by the mean probability
     assert np.allclose(frame["p_vote"], (2 * hard + (1 - hard)) / 3)
     assert np.allclose(frame["p_soft"], (2 * frame["p"] + 1 - frame["p"]) / 3)
-    models = evaluation.model_columns(("t1", "t2", "flair"))
+    models = vote.model_columns(("t1", "t2", "flair"))
     assert models["vote"] == ("p_vote", "hard_vote") and models["T2WI"] == ("p_t2", None)
     assert models["soft vote"] == ("p_soft", None)
     worse = frame.assign(p_t1=1 - frame["p_t1"])  # protocol b: T1 inverted
     long = pd.concat([evaluation.metric_table(f, models, n_resamples=50, protocol=k)
                       for k, f in (("a", frame), ("b", worse))], ignore_index=True)
     assert set(long["protocol"]) == {"a", "b"} and len(long) == 2 * 5 * 5
-    table = evaluation.wide(long, ["protocol", "model"])
+    table = cells.wide(long, ["protocol", "model"])
     assert table.shape == (10, 5) and table.iloc[0, 0].endswith("%]")
     gap = evaluation.gap(long, "protocol", "a", "b")
     acc = long[long["metric"] == "accuracy"].set_index(["protocol", "model"])["value"]
@@ -60,13 +63,14 @@ def test_table2_vote_row_describes_one_classifier():
 def test_best_single_sequence_is_chosen_on_validation_not_test():
     val = slice_frame().assign(p_t1=lambda f: f["p"], p_t2=lambda f: 1 - f["p"],
                                p_flair=0.5)
-    name, aucs = evaluation.choose_on_validation(val, {"T1WI": "p_t1", "T2WI": "p_t2",
-                                                       "FLAIR": "p_flair"})
+    three = {"T1WI": ("p_t1", None), "T2WI": ("p_t2", None), "FLAIR": ("p_flair", None)}
+    name, aucs = evaluation.choose_on_validation(val, three)
     assert name == "T1WI" and aucs["T2WI"] < 0.5 and aucs["FLAIR"] == 0.5
     flipped = val.assign(p_t1=1 - val["p"], p_t2=val["p"])  # what a test split might say
-    assert evaluation.choose_on_validation(flipped, {"T1WI": "p_t1", "T2WI": "p_t2"})[0] == "T2WI"
-    name, aucs = evaluation.choose_on_validation(val[val["label"] == 1],
-                                                 {"FLAIR": "p_flair", "T1WI": "p_t1"})
+    two = {"T1WI": ("p_t1", None), "T2WI": ("p_t2", None)}
+    assert evaluation.choose_on_validation(flipped, two)[0] == "T2WI"
+    name, aucs = evaluation.choose_on_validation(
+        val[val["label"] == 1], {"FLAIR": ("p_flair", None), "T1WI": ("p_t1", None)})
     assert name == "FLAIR" and aucs.isna().all()  # one grade: nothing to choose on
 
 
@@ -76,22 +80,22 @@ def _frames():
     for s in ("t1", "t2", "flair"):
         frame[f"p_{s}"] = np.clip(frame["p"] + rng.normal(0, 0.2, len(frame)), 0, 1)
     frame["row"] = np.arange(len(frame))
-    return evaluation.with_votes(frame, ("t1", "t2", "flair"))
+    return vote.with_votes(frame, ("t1", "t2", "flair"))
 
 
 def test_stacked_tables_and_lookups():
     frame = _frames()
     worse = frame.assign(p_t1=1 - frame["p_t1"])
-    models = evaluation.model_columns(("t1", "t2", "flair"))
+    models = vote.model_columns(("t1", "t2", "flair"))
     long = evaluation.stacked({"a": frame, "b": worse}, models, n_resamples=30)
     assert set(long["protocol"]) == {"a", "b"}
-    a = evaluation.lookup(long, "accuracy", protocol="a", model="T1WI")
-    b = evaluation.lookup(long, "accuracy", protocol="b", model="T1WI")
-    auc = evaluation.lookup(long, "auc", protocol="a", model="T1WI")
-    cell = evaluation.lookup(long, "auc", True, False, protocol="a", model="T1WI")
+    a = cells.lookup(long, "accuracy", protocol="a", model="T1WI")
+    b = cells.lookup(long, "accuracy", protocol="b", model="T1WI")
+    auc = cells.lookup(long, "auc", protocol="a", model="T1WI")
+    cell = cells.lookup(long, "auc", interval=True, percent=False, protocol="a", model="T1WI")
     assert a > b and cell.startswith(f"{auc:.3f}") and "[" in cell
     with pytest.raises(KeyError):
-        evaluation.lookup(long, "accuracy", model="T1WI")  # two protocols match
+        cells.lookup(long, "accuracy", model="T1WI")  # two protocols match
 
 
 def test_patient_table_holds_the_predict_rule():
@@ -100,7 +104,7 @@ def test_patient_table_holds_the_predict_rule():
     frame = _frames()
     table = evaluation.patient_table(frame, ("t1", "t2", "flair"), n_resamples=30)
     rule = vote.patient_rule(frame, ("t1", "t2", "flair"))
-    acc = evaluation.lookup(table, "accuracy", model=evaluation.PREDICT_RULE)
+    acc = cells.lookup(table, "accuracy", model=vote.PREDICT_RULE)
     assert acc == pytest.approx((rule["rule_vote"] == rule["label"]).mean())
     assert set(table["aggregation"]) == {"mean slice probability", "majority of slices",
                                          "majority of sequence votes"}
@@ -112,7 +116,7 @@ def test_vote_vs_chosen_chooses_on_validation():
     out = evaluation.vote_vs_chosen(val, frame, ("t1", "t2", "flair"), n_resamples=30)
     assert out["chosen"] == "T2WI" and out["validation_auc"] == 1.0
     assert {"difference", "low", "high", "p_value"} <= set(out)
-    assert evaluation.one_row(out, "x").index.tolist() == ["x"]
+    assert cells.one_row(out, "x").index.tolist() == ["x"]
 
 
 def test_fusion_and_transfer_tables():
@@ -122,8 +126,8 @@ def test_fusion_and_transfer_tables():
     fusion = frame[["row"]].assign(p_fusion=frame["p"])
     table = evaluation.fusion_table(frame, fusion, n_resamples=30)
     assert set(table["level"]) == {"slices", "patients"}
-    assert evaluation.lookup(table, "auc", level="slices", model="soft vote") == pytest.approx(
-        evaluation.lookup(evaluation.metric_table(frame, {"s": ("p_soft", None)}, 30), "auc"))
+    assert cells.lookup(table, "auc", level="slices", model="soft vote") == pytest.approx(
+        cells.lookup(evaluation.metric_table(frame, {"s": ("p_soft", None)}, 30), "auc"))
     runs = {"a": SimpleNamespace(predictions=frame.assign(p_flair=frame["p"]), weights_note="w")}
     transfer = evaluation.transfer_table(runs, n_resamples=30)
     assert set(transfer["weights_used"]) == {"w"} and set(transfer["model"]) == {"a"}
@@ -134,14 +138,15 @@ def test_the_cross_validation_stands_beside_the_papers_table2():
     from conftest import slice_frame
 
     from glioma_lib.evaluation import tables
+    from glioma_lib.reporting.beside_paper import beside_paper
 
     frame = slice_frame()
     for s, shift in (("t1", 0.0), ("t2", 0.05), ("flair", -0.05)):
         frame[f"p_{s}"] = (frame["p"] + shift).clip(0, 1)
     frame["row"] = range(len(frame))
     seqs = ("t1", "t2", "flair")
-    cv = tables.patient_table(tables.with_votes(frame, seqs), seqs, n_resamples=50)
-    out = tables.beside_paper(tables.table2(frame, seqs), cv)
+    cv = tables.patient_table(vote.with_votes(frame, seqs), seqs, n_resamples=50)
+    out = beside_paper(tables.table2(frame, seqs), cv)
     assert list(out.index) == ["T1WI", "T2WI", "FLAIR", "vote", "soft vote"]
     sources = list(dict.fromkeys(out.columns.get_level_values(0)))
     assert sources == ["paper: slice split (reported)", "this book: slice split",

@@ -20,8 +20,8 @@ def test_depth_matches_the_papers_table(name, expected):
 
 
 def test_table1_puts_the_papers_columns_beside_ours():
+    from glioma_lib import paper
     from glioma_lib.models.measure import table1
-    from glioma_lib.reporting import paper
 
     table = table1(32, timing=False)
     assert set(paper.TABLE1.index) <= set(table.index)

@@ -51,11 +51,11 @@ def test_targets_file_is_read_and_bounds_are_checked():
 def test_precision_and_option_tables_read_their_files(tmp_path):
     import json
 
-    from glioma_lib.reporting.bench import (
+    from glioma_lib.reporting.bench import options_table
+    from glioma_lib.reporting.bench_precision import (
         equivalence_summary,
         equivalence_table,
         equivalence_verdict,
-        options_table,
         throughput_table,
     )
 
@@ -164,7 +164,7 @@ def test_site_results_read_one_cohort_with_provenance(tmp_path):
     ("val_auc", 0.5, "worse"), ("val_auc", 0.95, "better"), ("val_auc", 0.8, "within"),
     ("val_loss", 0.5, "better"), ("val_loss", 0.95, "worse"), ("val_loss", 0.7, "within")])
 def test_outside_the_range_is_better_or_worse_by_the_measures_direction(measure, mean, side):
-    from glioma_lib.reporting.bench import _side
+    from glioma_lib.reporting.bench_precision import _side
 
     assert _side(measure, mean, 0.6, 0.9) == side
 
@@ -208,7 +208,7 @@ def _gpu_result() -> dict:
 def test_gpu_tables_read_the_check_and_say_when_missing(tmp_path):
     import json
 
-    from glioma_lib.reporting.bench import (
+    from glioma_lib.reporting.bench_gpu import (
         gpu_projection_table,
         gpu_recipe_table,
         gpu_throughput_table,
@@ -245,7 +245,7 @@ def test_fp32_options_table_marks_the_chosen_option(tmp_path):
 def test_grid_table_shows_cpu_runs_and_gpu_projection(tmp_path):
     import json
 
-    from glioma_lib.reporting.bench import grid_table
+    from glioma_lib.reporting.bench_gpu import grid_table
 
     path = tmp_path / "grid.json"
     assert grid_table(path)["value"].iloc[0].startswith("not measured")

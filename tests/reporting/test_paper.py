@@ -1,9 +1,10 @@
-"""Tests of glioma_lib.reporting.paper."""
+"""Tests of glioma_lib.paper (the paper's numbers) and glioma_lib.reporting.beside_paper."""
 
 from __future__ import annotations
 
 from glioma_lib.config import get_profile
-from glioma_lib.reporting.paper import TABLE2, recipe_differences
+from glioma_lib.paper import TABLE2
+from glioma_lib.reporting.beside_paper import recipe_differences
 
 
 def test_table2_vote_row_is_the_papers():
@@ -25,7 +26,7 @@ def test_recipe_differences_say_what_differs_and_why():
 
 
 def test_paper_aucs_restored_from_the_abstract_record():
-    from glioma_lib.reporting.paper import auc_beside_paper
+    from glioma_lib.reporting.beside_paper import auc_beside_paper
 
     assert TABLE2["auc"].tolist() == [0.9513, 0.9342, 0.9614, 0.9950]
     curves = {"T1WI": (None, None, 0.8), "vote (vote fraction)": (None, None, 0.9),

@@ -1,10 +1,12 @@
-"""Tests of glioma_lib.training.compare."""
+"""Tests of glioma_lib.training.compare and glioma_lib.evaluation.backbones (chapter 3)."""
 
 from __future__ import annotations
 
+from glioma_lib.evaluation import backbones
+from glioma_lib.evaluation.backbones import head_to_head
 from glioma_lib.models import WeightsNotFound
 from glioma_lib.training import compare
-from glioma_lib.training.compare import common_weights, head_to_head
+from glioma_lib.training.compare import common_weights
 
 
 def test_head_to_head_reports_auc_time_and_weights(unit_data):
@@ -23,7 +25,7 @@ def test_no_better_than_always_hgg_names_the_flat_backbones():
     table = pd.DataFrame({"test accuracy": [0.765, 0.90, 0.70],
                           "always-HGG accuracy": [0.765, 0.765, 0.765]},
                          index=pd.Index(["a", "b", "c"], name="backbone"))
-    assert compare.no_better_than_always_hgg(table) == ["a", "c"]
+    assert backbones.no_better_than_always_hgg(table) == ["a", "c"]
 
 
 def test_common_weights_never_mixes_initialisations(monkeypatch):
@@ -42,8 +44,8 @@ def test_chosen_backbone_reads_validation_only():
 
     table = pd.DataFrame({"val AUC": [0.6, 0.8], "test AUC": [0.9, 0.5]},
                          index=pd.Index(["a", "b"], name="backbone"))
-    assert compare.chosen_backbone(table) == "b"
-    assert compare.chosen_backbone(table.assign(**{"val AUC": float("nan")})) is None
+    assert backbones.chosen_backbone(table) == "b"
+    assert backbones.chosen_backbone(table.assign(**{"val AUC": float("nan")})) is None
 
 
 def test_the_default_head_to_head_leaves_vgg16_and_xception_to_the_paper_profile():

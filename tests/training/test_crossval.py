@@ -1,4 +1,6 @@
-"""Tests of glioma_lib.training.crossval and glioma_lib.training.shortcut (chapter 7)."""
+"""Tests of glioma_lib.training.crossval and the site experiments of chapter 7 (trained by
+glioma_lib.training.sites, scored by glioma_lib.evaluation.sites, worded by
+glioma_lib.reporting.sites)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ import pytest
 from conftest import write_patient
 
 from glioma_lib.config import get_profile
-from glioma_lib.training import crossval, shortcut
+from glioma_lib.evaluation import sites as scored
+from glioma_lib.reporting import sites as worded
+from glioma_lib.training import crossval
+from glioma_lib.training import sites as trained
 
 #: LGG and HGG at a mixed site, an LGG-only and two HGG-only sites (as in BraTS 2019).
 SITE_GRADES = [("2013", "LGG"), ("2013", "LGG"), ("2013", "HGG"), ("2013", "HGG"),
@@ -67,16 +72,16 @@ def test_every_patient_is_tested_exactly_once_by_a_model_that_never_saw_it(site_
 
 
 def test_site_experiments_rows_and_caches(site_data):
-    rows = shortcut.site_experiments(site_data, n_resamples=50)
-    assert list(rows.index) == [shortcut.REFERENCE, shortcut.LEAVE_SITE_OUT, shortcut.BLANKED,
-                                shortcut.SITE_CLASSIFIER]
-    grading = rows.loc[[shortcut.REFERENCE, shortcut.BLANKED], "auc"]
+    rows = scored.site_experiments(site_data, n_resamples=50)
+    assert list(rows.index) == [trained.REFERENCE, trained.LEAVE_SITE_OUT, trained.BLANKED,
+                                trained.SITE_CLASSIFIER]
+    grading = rows.loc[[trained.REFERENCE, trained.BLANKED], "auc"]
     assert grading.between(0, 1).all()
-    assert rows.loc[shortcut.SITE_CLASSIFIER, "task"] == "site (1 of 5)"
+    assert rows.loc[trained.SITE_CLASSIFIER, "task"] == "site (1 of 5)"
     fold0 = site_data.index.loc[site_data.fold_split(0) == "test", "patient_id"].nunique()
-    same_split = [shortcut.REFERENCE, shortcut.BLANKED, shortcut.SITE_CLASSIFIER]
+    same_split = [trained.REFERENCE, trained.BLANKED, trained.SITE_CLASSIFIER]
     assert (rows.loc[same_split, "test patients"] == fold0).all()
-    assert 0 < rows.loc[shortcut.SITE_CLASSIFIER, "chance accuracy"] <= 1
+    assert 0 < rows.loc[trained.SITE_CLASSIFIER, "chance accuracy"] <= 1
     models = site_data.profile.name
     from glioma_lib.config import stage_dir
 
@@ -87,8 +92,8 @@ def test_site_experiments_rows_and_caches(site_data):
     assert blank["split"] == plain["split"]
     card = json.loads((folder / "sites-classifier" / "flair" / "model.json").read_text())
     assert card["n_classes"] == 5
-    table = shortcut.site_table(rows, "unit")
-    assert table["cohort"].eq("unit").all() and "[" in table.loc[shortcut.REFERENCE, "AUC"]
+    table = worded.site_table(rows, "unit")
+    assert table["cohort"].eq("unit").all() and "[" in table.loc[trained.REFERENCE, "AUC"]
 
 
 def _results(ref, lso, lso_low, blank_low, site_acc, site_low, chance):
@@ -98,21 +103,21 @@ def _results(ref, lso, lso_low, blank_low, site_acc, site_low, chance):
         "accuracy_low": [0.7, 0.6, 0.6, site_low], "accuracy_high": [0.9, 0.8, 0.8, 1],
         "chance AUC": [0.5, 0.5, 0.5, np.nan],
         "chance accuracy": [np.nan, np.nan, np.nan, chance]},
-        index=[shortcut.REFERENCE, shortcut.LEAVE_SITE_OUT, shortcut.BLANKED,
-               shortcut.SITE_CLASSIFIER])
+        index=[trained.REFERENCE, trained.LEAVE_SITE_OUT, trained.BLANKED,
+               trained.SITE_CLASSIFIER])
 
 
 def test_the_conclusion_is_computed_from_the_numbers():
-    shortcut_read = shortcut.site_conclusion(_results(0.95, 0.55, 0.4, 0.6, 0.9, 0.8, 0.4))
+    shortcut_read = worded.site_conclusion(_results(0.95, 0.55, 0.4, 0.6, 0.9, 0.8, 0.4))
     assert "sites never seen in training the AUC is 0.55 against 0.95" in shortcut_read
     assert "not distinguishable from chance" in shortcut_read
     assert "names the site of 90%" in shortcut_read and "(chance 40%: above" in shortcut_read
     assert "the site's signature, which this network can tell" in shortcut_read
     assert "accuracy at the 0.5 threshold falls" not in shortcut_read
-    tumour_read = shortcut.site_conclusion(_results(0.9, 0.85, 0.7, 0.45, 0.3, 0.1, 0.4))
+    tumour_read = worded.site_conclusion(_results(0.9, 0.85, 0.7, 0.45, 0.3, 0.1, 0.4))
     assert "still above chance" in tumour_read and "not above chance" in tumour_read
     assert "Without the tumour" not in tumour_read
-    blank_read = shortcut.site_conclusion(_results(0.9, 0.85, 0.7, 0.6, 0.3, 0.1, 0.4).assign(
+    blank_read = worded.site_conclusion(_results(0.9, 0.85, 0.7, 0.6, 0.3, 0.1, 0.4).assign(
         accuracy=[0.8, 0.4, 0.7, 0.3]))
     assert "falls to 40% (from 80%)" in blank_read
     assert "the size and shape of the blanked region" in blank_read
@@ -123,7 +128,7 @@ def test_site_classifier_scores_perfect_and_chance():
                           "p_flair_0": [0.9, 0.8, 0.1, 0.0, 0.1],
                           "p_flair_1": [0.1, 0.1, 0.8, 0.1, 0.1],
                           "p_flair_2": [0.0, 0.1, 0.1, 0.9, 0.8]})
-    s = shortcut.site_classifier_scores(frame, ["x", "y", "z"], n_resamples=50)
+    s = scored.site_classifier_scores(frame, ["x", "y", "z"], n_resamples=50)
     assert s["accuracy"] == 1 and s["auc"] == 1 and s["n_patients"] == 4
     assert s["chance"] == 0.5 and s["n_sites"] == 3
     assert s["accuracy_low"] <= s["accuracy"] <= s["accuracy_high"]
@@ -131,16 +136,16 @@ def test_site_classifier_scores_perfect_and_chance():
 
 def test_the_cohorts_are_contrasted_on_the_blanked_tumour():
     confounded = _results(0.8, 0.75, 0.6, 0.65, 0.5, 0.4, 0.43)
-    confounded.loc[shortcut.BLANKED, ["auc", "auc_high"]] = [0.78, 0.9]
+    confounded.loc[trained.BLANKED, ["auc", "auc_high"]] = [0.78, 0.9]
     deconfounded = _results(0.67, 0.75, 0.65, 0.35, 0.55, 0.45, 0.48)
-    deconfounded.loc[shortcut.BLANKED, ["auc", "auc_high"]] = [0.52, 0.7]
-    text = shortcut.site_contrast(confounded, deconfounded)
+    deconfounded.loc[trained.BLANKED, ["auc", "auc_high"]] = [0.52, 0.7]
+    text = worded.site_contrast(confounded, deconfounded)
     assert "0.78 [0.65, 0.90] where the sites are confounded" in text
     assert "0.52 [0.35, 0.70] where they are not" in text and "difference, 0.26" in text
     assert "intervals overlap" in text and "cannot explain it" in text
-    deconfounded.loc[shortcut.BLANKED, ["auc_low", "auc_high"]] = [0.40, 0.6]
-    assert "intervals overlap" not in shortcut.site_contrast(confounded, deconfounded)
-    assert "cannot be compared" in shortcut.site_contrast(confounded, deconfounded.iloc[:1])
+    deconfounded.loc[trained.BLANKED, ["auc_low", "auc_high"]] = [0.40, 0.6]
+    assert "intervals overlap" not in worded.site_contrast(confounded, deconfounded)
+    assert "cannot be compared" in worded.site_contrast(confounded, deconfounded.iloc[:1])
 
 
 def test_another_initialisation_or_backbone_gets_its_own_cache(site_data):
@@ -159,5 +164,5 @@ def test_another_initialisation_or_backbone_gets_its_own_cache(site_data):
 def test_two_sites_are_read_from_a_binary_network():
     frame = pd.DataFrame({"patient_id": ["a", "b", "c", "d"], "label": [0, 0, 1, 1],
                           "p_flair": [0.2, 0.4, 0.7, 0.6]})
-    s = shortcut.site_classifier_scores(frame, ["2013", "TCIA10"], n_resamples=50)
+    s = scored.site_classifier_scores(frame, ["2013", "TCIA10"], n_resamples=50)
     assert s["accuracy"] == 1 and s["auc"] == 1 and s["chance"] == 0.5

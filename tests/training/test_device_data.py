@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from glioma_lib.training.device_data import DeviceSet, as_batch, fits_on_device
+from glioma_lib.models.device import as_batch
+from glioma_lib.training.device_data import DeviceSet, fits_on_device
 
 
 def test_place_on_cpu_is_a_view_not_a_copy():
