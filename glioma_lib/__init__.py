@@ -17,8 +17,11 @@ The layers, each importing only from those above it in this list (a test reads t
   ``uncertainty`` (patient bootstrap), ``tables``, ``operating`` (thresholds chosen on
   validation), ``backbones``, ``sites``, ``calibration``, ``explain`` (Grad-CAM), ``window``;
 * :mod:`glioma_lib.reporting` — ``cells`` (metric tables for the reader), ``captions``,
-  ``beside_paper``, ``sites``, ``plots``, ``bench``, ``budget``, ``chapter``;
-* ``pipeline`` (papermill + Jupyter Book), ``predict`` (grade one patient), ``cli``.
+  ``beside_paper``, ``sites``, ``section``, ``beyond`` and ``headline`` (chapters 6 and 7,
+  one call per experiment), ``plots``, ``bench``, ``bench_gpu``, ``bench_precision``,
+  ``budget``, ``build_record``, ``chapter``;
+* ``pipeline`` (papermill + Jupyter Book), ``predict`` (grade one patient), ``cli``, ``demo``
+  (chapter 8's runs of the command).
 
 What a chapter or a user calls is re-exported here (``import glioma_lib as gl``;
 ``gl.get_profile("smoke")``), imported on first use so that ``import glioma_lib`` stays
@@ -76,10 +79,29 @@ _PUBLIC = {
     "choose_on_validation": "evaluation.tables", "always_hgg_accuracy": "evaluation.tables",
     "wide": "reporting.cells", "lookup": "reporting.cells", "one_row": "reporting.cells",
     "gradcam": "evaluation.explain",
+    "table1": "models.measure", "shuffle_grades_by_patient": "data.splits",
+    "split_counts": "data.splits", "site_grade_table": "data.sites",
+    "site_signatures": "data.synth", "calibration_table": "data.synth_calibration",
     # reporting, prediction, the book
     "caption": "reporting.captions", "made_by": "reporting.captions",
-    "open_chapter": "reporting.chapter",
+    "cohort_table": "reporting.captions", "sample_size_caveat": "reporting.captions",
+    "augmentation_text": "reporting.captions", "split_facts": "reporting.captions",
+    "always_hgg_sentence": "reporting.captions",
+    "patient_table": "evaluation.tables", "vote_vs_chosen": "evaluation.tables",
+    "fusion_table": "evaluation.tables", "transfer_table": "evaluation.tables",
+    "patient_stats": "data.realism", "report_table": "predict",
+    "recipe_differences": "reporting.beside_paper", "auc_beside_paper": "reporting.beside_paper",
+    "beside_paper": "reporting.beside_paper",
+    "open_chapter": "reporting.chapter", "Section": "reporting.section",
+    "glue_all": "reporting.section",
+    "protocol_runs": "reporting.beyond", "leakage": "reporting.beyond",
+    "shuffled_grades": "reporting.beyond", "per_patient": "reporting.beyond",
+    "vote_against_best_single": "reporting.beyond", "fusion": "reporting.beyond",
+    "transfer": "reporting.beyond", "calibration_check": "reporting.beyond",
+    "cross_validation": "reporting.headline", "operating_points": "reporting.headline",
+    "headline_beside_paper": "reporting.headline", "site_section": "reporting.headline",
     "grade": "predict",
+    "run_predict": "demo", "automatic_window": "demo", "window_agreement": "demo",
     "make_book": "pipeline",
 }
 
@@ -93,10 +115,15 @@ _MOVED = {
     "uncertainty": "evaluation.uncertainty", "calibration": "evaluation.calibration",
     "explain": "evaluation.explain",
     "plots": "reporting.plots", "shortcut": "evaluation.sites",
+    # modules the chapters use as ``gl.<name>``
+    "bench": "reporting.bench", "bench_gpu": "reporting.bench_gpu",
+    "bench_precision": "reporting.bench_precision", "budget": "reporting.budget",
+    "window": "evaluation.window", "measure": "models.measure",
+    "operating": "evaluation.operating",
 }
 
 _SUBMODULES = ("data", "models", "training", "evaluation", "reporting", "config", "store",
-               "paper", "pipeline", "predict", "cli")
+               "paper", "pipeline", "predict", "demo", "cli")
 
 __all__ = sorted(_PUBLIC) + ["__version__", *_SUBMODULES]
 

@@ -154,7 +154,12 @@ def get_profile(name: str, **overrides) -> Profile:
 
 
 def project_root() -> Path:
-    """The repository root (the folder holding ``glioma_lib``)."""
+    """The repository root (the folder holding ``glioma_lib``).
+
+    Example:
+        >>> (project_root() / "glioma_lib" / "config.py").exists()
+        True
+    """
     return Path(__file__).resolve().parents[1]
 
 

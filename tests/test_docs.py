@@ -30,9 +30,13 @@ def _chapter_calls() -> set[tuple[str, str]]:
                 for a in node.names:
                     modules[a.asname or a.name] = f"{node.module}.{a.name}"
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    isinstance(node.func.value, ast.Name) and node.func.value.id in modules:
-                calls.add((modules[node.func.value.id], node.func.attr))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                chain, value = [node.func.attr], node.func.value
+                while isinstance(value, ast.Attribute):  # gl.plots.roc_figure(...)
+                    chain.insert(0, value.attr)
+                    value = value.value
+                if isinstance(value, ast.Name) and value.id in modules:
+                    calls.add((modules[value.id], ".".join(chain)))
     return calls
 
 
@@ -46,11 +50,12 @@ def test_chapters_call_the_library():
 @pytest.mark.parametrize("module, name", CALLS)
 def test_called_functions_have_args_and_an_example(module, name):
     try:
-        owner = importlib.import_module(module)
+        obj = importlib.import_module(module)
     except ModuleNotFoundError:  # "from glioma_lib.x import f" then "f.attr(...)"
         parent, _, attr = module.rpartition(".")
-        owner = getattr(importlib.import_module(parent), attr)
-    obj = getattr(owner, name)
+        obj = getattr(importlib.import_module(parent), attr)
+    for attr in name.split("."):  # gl.plots.roc_figure: the alias, then the function
+        obj = getattr(obj, attr)
     if not callable(obj) or inspect.isclass(obj):
         return
     doc = inspect.getdoc(obj) or ""

@@ -2,36 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from ..config import Profile
 
 
-def caption(profile: Profile, source: str, weights: str | None = None,
-            backbone: str | None = None) -> str:
+def model_cards(*runs) -> list[dict]:
+    """The model cards behind trained runs: a ``ProtocolRun`` (one card per sequence), a
+    cross-validation (every fold's), a dictionary of runs, or a model itself.
+
+    Args:
+        runs: trained runs, in any of the forms above.
+
+    Example:
+        >>> [c["precision"] for c in model_cards(gl.run_recipe(data, "slice"))]
+        ['bf16 autocast', 'bf16 autocast', 'bf16 autocast']
+    """
+    cards: list[dict] = []
+    for run in runs:
+        if isinstance(run, dict):
+            cards += model_cards(*run.values())
+        elif hasattr(run, "card"):  # a model
+            cards.append({**run.card, "weights_note": run.weights_note})
+        elif hasattr(run, "model"):  # one sequence's run
+            cards += model_cards(run.model)
+        elif hasattr(run, "runs"):  # a protocol (sequences) or a cross-validation (folds)
+            cards += model_cards(*run.runs.values())
+        else:
+            raise TypeError(f"not a trained run: {type(run).__name__}")
+    return cards
+
+
+def _joined(values) -> str:
+    return "; ".join(sorted(set(values)))
+
+
+def caption(profile: Profile, source: str, *runs, weights: str | None = None) -> str:
     """The provenance line every table and figure carries: profile, data and, when the item
-    shows trained models, their weights and arithmetic (``fp32`` / ``bf16 autocast``: the
-    precision the profile resolves to on this machine, which is what every cached model was
-    trained in, as it is part of the models' cache key).
+    shows trained models (``runs``), their initial weights and arithmetic as their model
+    cards recorded them (``fp32`` / ``bf16 autocast``), so the caption cannot disagree with
+    the models it shows.
 
     Args:
         profile: the run's profile.
         source: the data source (``Data.source``: ``"synthetic"`` or ``"BraTS (<root>)"``).
-        weights: the models' weights note, when the item shows trained models.
-        backbone: their backbone (default: the profile's), which the precision depends on.
+        runs: the trained runs the item shows (:func:`model_cards` forms).
+        weights: a note that replaces the cards' weights notes (e.g. "see the table").
 
     Example:
-        >>> caption(get_profile("smoke"), "synthetic")
+        >>> caption(gl.get_profile("smoke"), "synthetic")
         'profile smoke; data: synthetic; 4 slices/patient at 64 px'
     """
     parts = [f"profile {profile.name}", f"data: {source}",
              f"{profile.n_slices} slices/patient at {profile.image_size} px"]
-    if weights is not None:
-        from ..models.device import pick_device
-        from ..training.precision import precision_name
-
-        parts += [f"weights: {weights}", precision_name(pick_device(), profile.precision,
-                                                       backbone or profile.backbone)]
+    if runs:
+        cards = model_cards(*runs)
+        parts += [f"weights: {weights or _joined(c['weights_note'] for c in cards)}",
+                  _joined(c["precision"] for c in cards)]
     return "; ".join(parts)
 
 
@@ -69,6 +98,49 @@ def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
             f"it; build the default profile for numbers that mean something.")
 
 
+def always_hgg_sentence(table: pd.DataFrame, flat: list[str]) -> str:
+    """Chapter 3's sentence on the backbones that do no better than calling every test slice
+    HGG (:func:`glioma_lib.evaluation.backbones.no_better_than_always_hgg`).
+
+    Args:
+        table: :func:`glioma_lib.evaluation.backbones.head_to_head` output.
+        flat: the backbones that do no better.
+
+    Example:
+        >>> always_hgg_sentence(pd.DataFrame({"always-HGG accuracy": [0.765]}), ["googlenet"])
+        'googlenet does no better than calling every test slice HGG (0.765)'
+    """
+    if not flat:
+        return "every backbone's test accuracy beats calling every test slice HGG"
+    return (f"{', '.join(flat)} {'does' if len(flat) == 1 else 'do'} no better than calling "
+            f"every test slice HGG ({table['always-HGG accuracy'].iloc[0]:.3f})")
+
+
+def split_facts(data) -> dict[str, object]:
+    """What chapter 1's prose says of the two splits: patients the slice-level split shares
+    between training and test (and its test patients), the same for the patient-level split,
+    the split fractions, and the paper's split in rows.
+
+    Args:
+        data: the prepared data stages.
+
+    Example:
+        >>> split_facts(data)["n_leaked_patient"]
+        0
+    """
+    from ..data.splits import shared_patients
+    from ..paper import COHORT
+
+    slice_split, patient_split = data.split("slice"), data.split("patient")
+    return {"n_leaked_slice": len(shared_patients(data.index, slice_split)),
+            "n_test_patients_slice": data.index.patient_id[slice_split == "test"].nunique(),
+            "n_leaked_patient": len(shared_patients(data.index, patient_split)),
+            "fractions": " / ".join(f"{f:.0%}".rstrip("%")
+                                    for f in data.profile.split_fractions),
+            "paper_rows": f"{sum(COHORT['split']):,}",
+            "paper_split": " / ".join(f"{n:,}" for n in COHORT["split"])}
+
+
 def augmentation_text(profile: Profile) -> str:
     """How a profile augments its training set, in words (chapter 4).
 
@@ -86,15 +158,22 @@ def augmentation_text(profile: Profile) -> str:
             "set)")
 
 
-def made_by(*functions: str) -> str:
-    """The "how this is made" line appended to a caption: the library functions behind a
-    table or figure (showyourwork's ``\\script{}`` idea), on a line of its own.
+def made_by(*functions: Callable) -> str:
+    """The "how this is made" line under a caption: the library functions behind a table or
+    figure (showyourwork's ``\\script{}`` idea). It takes the functions themselves, so a
+    renamed or moved function breaks the build instead of leaving a stale name.
 
     Args:
-        functions: dotted paths inside ``glioma_lib``.
+        functions: functions (or classes, methods) of ``glioma_lib``.
 
     Example:
-        >>> made_by("evaluation.tables.table2")
-        '\\nMade by glioma_lib.evaluation.tables.table2.'
+        >>> made_by(cohort_table)
+        '\\nMade by glioma_lib.reporting.captions.cohort_table.'
     """
-    return "\nMade by " + ", ".join(f"glioma_lib.{f}" for f in functions) + "."
+    names = []
+    for f in functions:
+        module, name = getattr(f, "__module__", None), getattr(f, "__qualname__", None)
+        if not callable(f) or name is None or not str(module).startswith("glioma_lib"):
+            raise TypeError(f"made_by takes glioma_lib's functions themselves, not {f!r}")
+        names.append(f"{module}.{name}")
+    return "\nMade by " + ", ".join(names) + "."

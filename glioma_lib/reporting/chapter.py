@@ -23,16 +23,18 @@ class Chapter:
 
     @property
     def precision(self) -> str:
-        """The arithmetic this chapter's models train and infer in on this machine."""
+        """The arithmetic the profile's main networks train and infer in on this machine (what
+        their model cards record once trained)."""
         from ..models.device import pick_device
         from ..training.precision import precision_name
 
         return precision_name(pick_device(), self.profile.precision, self.profile.backbone)
 
-    def caption(self, weights: str | None = None, backbone: str | None = None) -> str:
-        """The provenance line of this chapter's tables and figures (``backbone``: of the
-        models shown, when not the profile's)."""
-        return caption(self.profile, self.source, weights, backbone)
+    def caption(self, *runs, weights: str | None = None) -> str:
+        """The provenance line of this chapter's tables and figures, with the weights and
+        arithmetic of the trained ``runs`` they show, read from their model cards
+        (:func:`glioma_lib.reporting.captions.caption`)."""
+        return caption(self.profile, self.source, *runs, weights=weights)
 
 
 def open_chapter(profile: str = "smoke", brats_root: str | Path | None = None,

@@ -27,7 +27,8 @@ def test_calibration_bins_and_brier():
 def test_calibration_summary_one_row_per_model():
     frame = pd.DataFrame({"label": [0, 0, 1, 1], "a": [0.1, 0.2, 0.8, 0.9],
                           "b": [0.5, 0.5, 0.5, 0.5]})
-    curves, table = calibration.calibration_summary(frame, {"A": ("a", None), "B": ("b", None)}, n_bins=2)
+    models = {"A": ("a", None), "B": ("b", None)}
+    curves, table = calibration.calibration_summary(frame, models, n_bins=2)
     assert list(table.index) == ["A", "B"] and set(curves) == {"A", "B"}
     assert table.loc["B", "Brier"] == pytest.approx(0.25)
     assert table.loc["A", "Brier"] < table.loc["B", "Brier"]

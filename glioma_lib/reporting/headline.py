@@ -1,0 +1,118 @@
+"""Chapter 7's experiments, each one call returning a :class:`~.section.Section`: the
+patient-level cross-validation (the number to quote), its operating points chosen on
+validation, the headline beside the paper's Table 2, and the site experiments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..evaluation import operating, tables
+from ..evaluation.sites import site_experiments
+from ..evaluation.vote import PREDICT_RULE, SOFT_PATIENT, with_votes
+from ..training.crossval import cross_validate, cv_recipe_text
+from ..training.recipe import run_recipe
+from .bench import site_results
+from .beside_paper import beside_paper
+from .cells import lookup, wide
+from .section import Section
+from .sites import site_conclusion, site_contrast, site_table
+
+
+def cross_validation(data, **bootstrap) -> Section:
+    """The patient-level k-fold cross-validation, every patient tested once, graded per
+    patient (:func:`glioma_lib.evaluation.tables.patient_table`), with the always-HGG
+    accuracy beside it.
+
+    Args:
+        data: the prepared data stages.
+        bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
+
+    Example:
+        >>> cross_validation(data).values["cv_vote_auc"]
+    """
+    p = data.profile
+    cv = cross_validate(data)
+    frame = with_votes(cv.predictions, p.sequences)
+    folds = frame.groupby("patient_id")["fold"].nunique()
+    cv_table = tables.patient_table(frame, p.sequences, **bootstrap)
+
+    def cell(metric: str, percent: bool = True, **keys) -> str:
+        return lookup(cv_table, metric, interval=True, percent=percent, **keys)
+
+    always_hgg = tables.always_hgg_accuracy(frame.groupby("patient_id").first())
+    split_test = data.index.loc[data.split("patient") == "test", "patient_id"].nunique()
+    values = {"cv_recipe": cv_recipe_text(p), "k": len(cv.runs), "n_patients": len(folds),
+              "n_split_test": split_test,
+              "tested_once": "every" if folds.max() == 1 else "NOT every",
+              "cv_vote_auc": cell("auc", False, model=PREDICT_RULE),
+              "cv_vote_acc": cell("accuracy", model=PREDICT_RULE),
+              "cv_soft_auc": cell("auc", False, model=SOFT_PATIENT,
+                                  aggregation="mean slice probability"),
+              "cv_vote_spec": cell("specificity", model=PREDICT_RULE),
+              "cv_always_hgg": f"{always_hgg:.1%}"}
+    headline = cv_table[cv_table["aggregation"] != "majority of slices"]
+    return Section(values, wide(headline, ["aggregation", "model"]), cv_table,
+                   {"cv": cv, "frame": frame})
+
+
+def operating_points(cv_section: Section, sequences, **bootstrap) -> Section:
+    """The paper's 0.5 threshold against thresholds chosen on each fold's validation patients
+    (:func:`glioma_lib.evaluation.operating.operating_table`).
+
+    Args:
+        cv_section: :func:`cross_validation`'s section.
+        sequences: the voting sequences.
+        bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
+
+    Example:
+        >>> operating_points(cross_validation(data), seqs).values["cv_chosen_acc"]
+    """
+    cv, frame = cv_section.extra["cv"], cv_section.extra["frame"]
+    table = operating.operating_table(frame, cv.runs, sequences, **bootstrap)
+    values: dict[str, object] = {"op_criterion": operating.CRITERION}
+    for key, metric in (("acc", "accuracy"), ("sens", "sensitivity"), ("spec", "specificity")):
+        values[f"cv_chosen_{key}"] = lookup(table, metric, interval=True, model="vote",
+                                            rule=operating.CHOSEN)
+    return Section(values, wide(table, ["rule", "model"]), table)
+
+
+def headline_beside_paper(data, cv_section: Section) -> Section:
+    """The paper's reported Table 2, this book's on its slice-level split and the patient-level
+    cross-validation, side by side (:func:`~.beside_paper.beside_paper`).
+
+    Args:
+        data: the prepared data stages.
+        cv_section: :func:`cross_validation`'s section.
+
+    Example:
+        >>> headline_beside_paper(data, cross_validation(data)).table
+    """
+    slice_run = run_recipe(data, "slice")
+    t2 = tables.table2(slice_run.predictions, data.profile.sequences)
+    return Section({}, beside_paper(t2, cv_section.long), extra={"run": slice_run})
+
+
+def site_section(data, bench_json: str | Path, **bootstrap) -> Section:
+    """The site experiments on this run's cohort beside the de-confounded cohort's rows from
+    the bench (``bench/results/sites.json``), and what they show in words.
+
+    Args:
+        data: the prepared data stages.
+        bench_json: ``bench/results/sites.json``.
+        bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
+
+    Example:
+        >>> site_section(data, "bench/results/sites.json").values["site_conclusion"]
+    """
+    rows = site_experiments(data, **bootstrap)
+    decon, made = site_results(bench_json)
+    shown, decon_text = [site_table(rows, "sites as in BraTS 2019 (this run)")], \
+        made["provenance"]
+    if len(decon):
+        shown.append(site_table(decon, "de-confounded (bench)"))
+        decon_text = site_conclusion(decon) + " " + site_contrast(rows, decon)
+    values = {"site_folds": data.profile.kfold, "site_conclusion": site_conclusion(rows),
+              "decon_conclusion": decon_text}
+    return Section(values, pd.concat(shown), rows, {"provenance": made["provenance"]})
