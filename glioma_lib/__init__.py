@@ -85,7 +85,7 @@ _PUBLIC = {
     # reporting, prediction, the book
     "caption": "reporting.captions", "made_by": "reporting.captions",
     "cohort_table": "reporting.captions", "sample_size_caveat": "reporting.captions",
-    "augmentation_text": "reporting.captions", "split_facts": "reporting.captions",
+    "augmentation_text": "reporting.captions", "split_facts": "reporting.beside_paper",
     "always_hgg_sentence": "reporting.captions",
     "patient_table": "evaluation.tables", "vote_vs_chosen": "evaluation.tables",
     "fusion_table": "evaluation.tables", "transfer_table": "evaluation.tables",

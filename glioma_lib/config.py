@@ -176,7 +176,8 @@ def stage_dir(profile: Profile | str, stage: str) -> Path:
         stage: the stage's folder name.
 
     Example:
-        >>> stage_dir('smoke', 'models')
+        >>> stage_dir('smoke', 'models').parts[-2:]
+        ('smoke', 'models')
     """
     name = profile if isinstance(profile, str) else profile.name
     return results_root() / name / stage

@@ -21,6 +21,7 @@ def demo_patient(data) -> str:
         data: the prepared data stages.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> demo_patient(data).startswith("BraTS19_")
         True
     """
@@ -38,6 +39,7 @@ def run_predict(data, seg: bool = True) -> Section:
         seg: pass the segmentation (else the slices are found automatically).
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> run_predict(data).values["predicted_grade"] in ("LGG", "HGG")
         True
     """
@@ -64,6 +66,7 @@ def automatic_window(data, with_seg: Section) -> Section:
         with_seg: :func:`run_predict` with the segmentation.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> automatic_window(data, run_predict(data)).values["one_overlap"]
     """
     auto = run_predict(data, seg=False).extra["report"]
@@ -81,6 +84,7 @@ def window_agreement(data) -> Section:
         data: the prepared data stages.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> window_agreement(data).values["mean_overlap"]
     """
     p = data.profile

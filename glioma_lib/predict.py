@@ -60,8 +60,13 @@ def space_warnings(images: dict, volumes: dict[str, np.ndarray],
         files: key → path.
 
     Example:
-        >>> space_warnings(images, volumes, files)
-        ['P_t1.nii.gz: voxel size 2.0×2.0×2.0 mm, not 1 mm (BraTS space)']
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> files = {s: data.cohort.iloc[0][s] for s in ("t1", "t2", "flair")}
+        >>> import nibabel as nib
+        >>> images = {s: nib.load(f) for s, f in files.items()}
+        >>> volumes = {s: np.asarray(i.dataobj) for s, i in images.items()}
+        >>> space_warnings(images, volumes, files)  # a 2 mm volume would be named here
+        []
     """
     warnings = []
     key = "t1"
@@ -96,6 +101,8 @@ def check_inputs(files: dict[str, str | Path], warnings: list[str] | None = None
         warnings: a list that receives the space warnings, or None.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> t1, t2, flair = (data.cohort.iloc[0][s] for s in ("t1", "t2", "flair"))
         >>> volumes = check_inputs({"t1": t1, "t2": t2, "flair": flair})
     """
     files = {k: Path(v) for k, v in files.items() if v is not None}
@@ -182,6 +189,8 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
             grading it with recorded warnings.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> t1, t2, flair = (data.cohort.iloc[0][s] for s in ("t1", "t2", "flair"))
         >>> report, _ = grade({"t1": t1, "t2": t2, "flair": flair}, "results/default/models")
     """
     start = time.perf_counter()
@@ -281,7 +290,9 @@ def command(row, models: str | Path, out: str | Path, seg: bool = True,
         png: also write the Grad-CAM PNG there.
 
     Example:
-        >>> glioma_lib.cli.main(command(row, "results/smoke/models", "report.json"))
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> row = data.cohort.iloc[0]
+        >>> gl.cli.main(command(row, "results/smoke/models", "report.json"))
     """
     argv = ["predict", "--t1", str(row["t1"]), "--t2", str(row["t2"]), "--flair",
             str(row["flair"])]
@@ -301,6 +312,8 @@ def shown(argv: list[str]) -> str:
         argv: the arguments after ``glioma-grade``.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> row = data.cohort.iloc[0]
         >>> shown(command(row, 'results/smoke/models', 'r.json'))
     """
     import shlex
@@ -320,7 +333,8 @@ def report_table(report: dict) -> pd.DataFrame:
         report: the JSON report of :func:`grade`.
 
     Example:
-        >>> report_table(json.loads(Path("report.json").read_text()))
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> report_table(gl.run_predict(data).extra["report"])
     """
     from .config import SEQUENCE_NAMES
 

@@ -1,6 +1,7 @@
-"""The data stages: real BraTS cohorts (:mod:`.brats`), the synthetic cohort (:mod:`.synth`,
-its generator stages :mod:`.synth_stages` and its calibration on the real sample
-:mod:`.synth_calibration`), the acquisition sites (:mod:`.sites`), the slice stage
-(:mod:`.slices`), a tumour mask from the images alone (:mod:`.automask`), splits
+"""The data stages: real BraTS cohorts (:mod:`.brats`), the synthetic cohort (:mod:`.synth`:
+one patient in four stages on the anatomy of :mod:`.synth_anatomy`, calibrated on the real
+sample as :mod:`.synth_calibration` records, written as a BraTS-layout cohort by
+:mod:`.synth_cohort` with :mod:`.nifti_write`), the acquisition sites (:mod:`.sites`), the slice
+stage (:mod:`.slices`), a tumour mask from the images alone (:mod:`.automask`), splits
 (:mod:`.splits`), image statistics (:mod:`.realism`) and a profile's cached stages
 (:mod:`.stages`)."""

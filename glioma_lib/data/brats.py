@@ -181,6 +181,7 @@ def cohort_report(cohort: pd.DataFrame, skipped: list[dict] | None = None) -> pd
         skipped: patients dropped later (the slice stage's ``SliceSet.skipped``), listed too.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> cohort_report(data.cohort, data.slices.skipped)
     """
     rows = [{"patient_id": s["patient_id"], "status": "skipped", "file": s["file"],

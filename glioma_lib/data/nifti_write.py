@@ -45,6 +45,8 @@ def save_nifti_gz(img: nib.Nifti1Image, path: str | Path) -> Path:
         path: the ``.nii.gz`` file.
 
     Example:
+        >>> import pathlib, tempfile
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
         >>> path = save_nifti_gz(nifti(np.zeros((4, 4, 4), np.int16)), tmp / "x.nii.gz")
     """
     from isal import igzip

@@ -74,7 +74,8 @@ def patient_stats(volumes: dict[str, np.ndarray], sequences=("t1", "t2", "flair"
         sequences: the sequences to describe.
 
     Example:
-        >>> patient_stats(load_patient(cohort.iloc[0]))["flair_ratio_2"]
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> patient_stats(gl.load_patient(data.cohort.iloc[0]))["flair_ratio_2"]
     """
     seg = volumes["seg"]
     brain = brain_mask(volumes)
@@ -114,6 +115,9 @@ def compare(table: pd.DataFrame) -> pd.DataFrame:
         table: one row per patient: ``source``, ``grade`` and :func:`patient_stats` columns.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> rows = [patient_stats(gl.load_patient(r)) | {"source": "synthetic", "grade": r["grade"]}
+        ...         for _, r in data.cohort.head(2).iterrows()]
         >>> compare(pd.DataFrame(rows))
     """
     numeric = table.drop(columns=["patient_id"], errors="ignore")

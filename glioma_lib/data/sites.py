@@ -60,6 +60,8 @@ def site_of(patient_id: str, mapping: pd.DataFrame | None = None) -> str | None:
         mapping: a release's ``name_mapping.csv`` (any of its id columns may hold the id).
 
     Example:
+        >>> mapping = pd.read_csv(gl.config.project_root().parent / "shared" / "brats-sample"
+        ...                       / "name_mapping.csv")
         >>> site_of("Brats17_TCIA_425_1", mapping)  # 2017 id, resolved by the mapping
         'TCIA01'
     """
@@ -78,6 +80,10 @@ def sites(patient_ids, mapping: pd.DataFrame | None = None) -> pd.Series:
     """:func:`site_of` for many ids (``"unknown"`` where no site can be told).
 
     Example:
+        >>> mapping = pd.read_csv(gl.config.project_root().parent / "shared" / "brats-sample"
+        ...                       / "name_mapping.csv")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> cohort = data.cohort
         >>> sites(cohort["patient_id"], mapping).value_counts()
     """
     ids = list(patient_ids)
@@ -141,6 +147,7 @@ def site_grade_table(cohort: pd.DataFrame, mapping: pd.DataFrame | None = None) 
         mapping: the release's name mapping, for ids that do not name their site.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> site_grade_table(data.cohort)
     """
     site = sites(cohort["patient_id"], mapping).to_numpy()

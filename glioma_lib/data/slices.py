@@ -324,6 +324,7 @@ def blank_tumour(images: np.ndarray, masks: np.ndarray, dilate_px: int = 3) -> n
         dilate_px: in-plane growth of the mask, in pixels.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> blank_tumour(data.slices.inputs("flair"), data.slices.array("mask"))
     """
     from scipy import ndimage

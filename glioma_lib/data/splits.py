@@ -114,7 +114,10 @@ def shared_patients(index: pd.DataFrame, split: np.ndarray, a: str = "train",
         a, b: the two splits compared.
 
     Example:
-        >>> shared_patients(data.index, data.split('slice'))  # the leak
+        >>> index = pd.DataFrame({"row": range(16), "grade": ["HGG"] * 8 + ["LGG"] * 8,
+        ...                       "patient_id": [p for p in "abcdefgh" for _ in range(2)]})
+        >>> sorted(shared_patients(index, slice_split(len(index), seed=0)))  # the leak
+        ['a', 'h']
     """
     split = np.asarray(split)
     in_a = set(index.loc[split == a, "patient_id"])
@@ -130,7 +133,10 @@ def split_counts(index: pd.DataFrame, split: np.ndarray) -> pd.DataFrame:
         split: per-row split labels.
 
     Example:
-        >>> split_counts(data.index, data.split('patient'))
+        >>> index = pd.DataFrame({"row": range(16), "grade": ["HGG"] * 8 + ["LGG"] * 8,
+        ...                       "patient_id": [p for p in "abcdefgh" for _ in range(2)]})
+        >>> split_counts(index, patient_split(index)).loc["test", "patients"].tolist()
+        [2, 1, 3]
     """
     frame = index.assign(split=np.asarray(split))
     slices = frame.pivot_table(index="split", columns="grade", values="row", aggfunc="count",
@@ -154,7 +160,10 @@ def shuffle_grades_by_patient(index: pd.DataFrame, seed: int = 0) -> np.ndarray:
         seed: the permutation's seed.
 
     Example:
-        >>> shuffle_grades_by_patient(data.index, seed=1)
+        >>> index = pd.DataFrame({"row": range(16), "grade": ["HGG"] * 8 + ["LGG"] * 8,
+        ...                       "patient_id": [p for p in "abcdefgh" for _ in range(2)]})
+        >>> shuffle_grades_by_patient(index, seed=1)[::2].tolist()  # one row per patient
+        [0, 1, 1, 0, 1, 0, 1, 0]
     """
     patients = _patients(index)
     grades = (patients["grade"] == "HGG").to_numpy().astype(int)
@@ -177,7 +186,10 @@ def fold_split(index: pd.DataFrame, folds: np.ndarray, fold: int,
         seed: the validation draw.
 
     Example:
-        >>> fold_split(data.index, data.kfold(), 0)
+        >>> index = pd.DataFrame({"row": range(16), "grade": ["HGG"] * 8 + ["LGG"] * 8,
+        ...                       "patient_id": [p for p in "abcdefgh" for _ in range(2)]})
+        >>> fold_split(index, patient_kfold(index, k=2), 0)[::2].tolist()
+        ['train', 'val', 'test', 'test', 'test', 'train', 'test', 'train']
     """
     folds = np.asarray(folds)
     if fold not in set(folds.tolist()):
@@ -224,7 +236,11 @@ def leave_site_out(index: pd.DataFrame, site: pd.Series | np.ndarray, k: int = 5
         seed: the fold and validation draws.
 
     Example:
-        >>> leave_site_out(data.index, sites(data.index.patient_id).to_numpy())
+        >>> index = pd.DataFrame({"row": range(16), "grade": ["HGG"] * 8 + ["LGG"] * 8,
+        ...                       "patient_id": [p for p in "abcdefgh" for _ in range(2)]})
+        >>> site = np.repeat(["s1", "s1", "s2", "s2", "s3", "s3", "s4", "s4"], 2)
+        >>> leave_site_out(index, site, k=2)[::2].tolist()  # sites s3 and s4 held out
+        ['train', 'val', 'test', 'test', 'test', 'test', 'train', 'train']
     """
     from sklearn.model_selection import StratifiedGroupKFold
 

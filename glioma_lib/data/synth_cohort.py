@@ -118,6 +118,8 @@ def make_cohort(
         progress: show a progress bar.
 
     Example:
+        >>> import pathlib, tempfile
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
         >>> truth = make_cohort(tmp / "cohort", n_lgg=1, n_hgg=1, seed=0, progress=False)
     """
     from tqdm import tqdm

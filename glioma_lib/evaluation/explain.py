@@ -85,7 +85,10 @@ def cases(models: dict, slices, frame, sequences) -> dict:
         :func:`glioma_lib.reporting.plots.gradcam_grid`.
 
     Example:
-        >>> plots.gradcam_grid(**cases(models, data.slices, test, ("t1", "flair")), ncols=4)
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> seqs = ("t1", "t2", "flair")
+        >>> test = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> gl.plots.gradcam_grid(**cases(models, data.slices, test, ("t1", "flair")), ncols=4)
     """
     from ..config import SEQUENCE_NAMES
 

@@ -62,6 +62,8 @@ def fold_thresholds(runs: dict, sequences) -> pd.DataFrame:
         sequences: the voting sequences.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> cv = gl.cross_validate(data)
         >>> fold_thresholds(cv.runs, ("t1", "t2", "flair"))
     """
     rows = []
@@ -85,6 +87,9 @@ def thresholded(frame: pd.DataFrame, thresholds: pd.DataFrame, sequences) -> pd.
         sequences: the voting sequences.
 
     Example:
+        >>> seqs = ("t1", "t2", "flair")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> cv = gl.cross_validate(data)
         >>> thresholded(cv.predictions, fold_thresholds(cv.runs, seqs), seqs)
     """
     patients = _patients(frame, sequences)
@@ -110,6 +115,8 @@ def operating_table(frame: pd.DataFrame, runs: dict, sequences, n_resamples: int
         n_resamples, seed: the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> cv = gl.cross_validate(data)
         >>> operating_table(cv.predictions, cv.runs, ("t1", "t2", "flair"))
     """
     from .tables import metric_table

@@ -36,6 +36,9 @@ def site_classifier_scores(frame: pd.DataFrame, classes: list[str], n_resamples:
         n_resamples, seed: the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> _, classes = gl.training.recipe.site_codes(data)
+        >>> run = gl.run_recipe(data, "slice")
         >>> site_classifier_scores(run.predictions, classes)
     """
     cols = [f"p_{SEQUENCE}_{k}" for k in range(len(classes))]

@@ -56,6 +56,9 @@ def metric_table(frame: pd.DataFrame, models: ModelMap,
         labels: constant columns added to every row.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> seqs = ("t1", "t2", "flair")
+        >>> frame = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
         >>> metric_table(frame, model_columns(('t1', 't2', 'flair')), protocol='patient')
     """
     parts = []
@@ -76,6 +79,9 @@ def gap(table: pd.DataFrame, column: str, high: str, low: str, metric: str = "ac
         metric: the metric compared.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
+        >>> leak = gl.leakage(data, frames).long
         >>> gap(leak, 'protocol', 'slice', 'patient')['vote']
     """
     sub = table[table["metric"] == metric].pivot_table(index="model", columns=column,
@@ -97,6 +103,7 @@ def table2(frame: pd.DataFrame, sequences) -> pd.DataFrame:
         sequences: the three sequences.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> table2(run_protocol(data, 'slice').predictions, ('t1', 't2', 'flair'))
     """
     frame = with_votes(frame, sequences)
@@ -117,7 +124,10 @@ def roc_curves(frame: pd.DataFrame, sequences) -> dict[str, tuple]:
         sequences: the sequences.
 
     Example:
-        >>> roc_figure(roc_curves(run.predictions, ('t1', 't2', 'flair')))
+        >>> seqs = ("t1", "t2", "flair")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
+        >>> curves = roc_curves(run.predictions, seqs)
     """
     frame = with_votes(frame, sequences)
     labels = {VOTE: "vote (vote fraction)", SOFT_VOTE: "soft vote (mean probability)"}
@@ -139,7 +149,10 @@ def stacked(frames: dict[str, pd.DataFrame], models: ModelMap,
         column: the name of the key column.
 
     Example:
-        >>> stacked({"slice": a, "patient": b}, model_columns(("t1", "t2", "flair")))
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
+        >>> seqs = ("t1", "t2", "flair")
+        >>> stacked(frames, model_columns(seqs))
     """
     return pd.concat([metric_table(frame, models, n_resamples, seed, **{column: key})
                       for key, frame in frames.items()], ignore_index=True)
@@ -159,6 +172,8 @@ def patient_table(frame: pd.DataFrame, sequences, n_resamples: int = 1000,
         n_resamples, seed: the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
         >>> patient_table(with_votes(run.predictions, ("t1", "t2", "flair")), ("t1", "t2", "flair"))
     """
     models = patient_models(sequences)
@@ -189,6 +204,9 @@ def vote_vs_chosen(val_frame: pd.DataFrame, test_frame: pd.DataFrame, sequences,
         n_resamples, seed: the paired patient bootstrap.
 
     Example:
+        >>> seqs = ("t1", "t2", "flair")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
         >>> vote_vs_chosen(run.val_predictions, with_votes(run.predictions, seqs), seqs)
     """
     candidates: ModelMap = {SEQUENCE_NAMES.get(s, s): (f"p_{s}", None) for s in sequences}
@@ -208,7 +226,9 @@ def fusion_table(frame: pd.DataFrame, fusion: pd.DataFrame, n_resamples: int = 1
         fusion: predictions of the early-fusion network (``row``, ``p_fusion``).
 
     Example:
-        >>> fusion_table(frames["patient"], fusion_run.predictions)
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
+        >>> fusion_table(frames["patient"], gl.run_recipe(data, "fusion").predictions)
     """
     fused = frame.merge(fusion[["row", "p_fusion"]], on="row")
     patients = vote.patient_level(fused, ["p_soft", "p_fusion"])
@@ -233,7 +253,8 @@ def transfer_table(runs: dict, sequence: str = "flair", n_resamples: int = 1000,
         n_resamples, seed: the patient bootstrap.
 
     Example:
-        >>> transfer_table({"ImageNet weights": a, "random init": b})
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> transfer_table({"ImageNet weights": gl.run_recipe(data, "transfer-imagenet")})
     """
     col = f"p_{sequence}"
     return pd.concat(
@@ -249,6 +270,8 @@ def always_hgg_accuracy(frame: pd.DataFrame, label: str = "label") -> float:
         frame: predictions with ``label``.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
         >>> always_hgg_accuracy(frames['patient'])  # the accuracy to beat
     """
     return float(np.mean(np.asarray(frame[label]) == 1))

@@ -158,7 +158,10 @@ def format_interval(value: float, low: float, high: float, percent: bool = True)
         percent: percent (else 3 decimals).
 
     Example:
-        >>> format_interval(0.5, 0.4, 0.6)
+        >>> format_interval(0.5, 0.4, 0.6).replace(NBSP, " ")
+        '50.0 % [40.0 %, 60.0 %]'
+        >>> format_interval(0.91, 0.85, 0.96, percent=False).replace(NBSP, " ")
+        '0.910 [0.850, 0.960]'
     """
     if np.isnan(low) or np.isnan(high):
         text = (f"{value:.1%}" if percent else f"{value:.3f}").replace("%", " %") + " [n/a]"

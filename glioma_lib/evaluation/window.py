@@ -39,6 +39,7 @@ def auto_window_agreement(cohort, n_slices: int = 20, max_patients: int | None =
         seed: the sample's seed.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> auto_window_agreement(data.cohort, 20, max_patients=60)
     """
     if max_patients is not None and max_patients < len(cohort):
@@ -71,7 +72,8 @@ def agreement_summary(table: pd.DataFrame) -> pd.DataFrame:
         table: :func:`auto_window_agreement` output.
 
     Example:
-        >>> agreement_summary(auto_window_agreement(cohort, 20, max_patients=60))
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> agreement_summary(auto_window_agreement(data.cohort, 20, max_patients=60))
     """
     table = table.assign(half=table["overlap"] >= 0.5)
     cols = {"overlap": "overlap", "tumour_slices": "tumour_slices", "found": "window found",

@@ -1,5 +1,6 @@
 """What the book shows: metric tables as ``value [low, high]`` cells (:mod:`.cells`), results
-beside the paper's (:mod:`.beside_paper`), the site experiments in words (:mod:`.sites`),
-figures (:mod:`.plots`), captions (:mod:`.captions`), a chapter's set-up (:mod:`.chapter`),
-the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`), the book's time per option
-(:mod:`.budget`) and the build record (:mod:`.build_record`)."""
+beside the paper's (:mod:`.beside_paper`), the site experiments in words (:mod:`.sites`), one
+call per experiment for chapters 6 and 7 (:mod:`.beyond`, :mod:`.headline`, returning a
+:mod:`.section`), figures (:mod:`.plots`), captions (:mod:`.captions`), a chapter's set-up
+(:mod:`.chapter`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
+:mod:`.bench_precision`) and the book's time per option (:mod:`.budget`)."""

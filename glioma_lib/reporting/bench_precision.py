@@ -61,6 +61,8 @@ def equivalence_summary(runs: list[dict], seeds: list[int] | None = None) -> dic
         seeds: the seeds to summarise.
 
     Example:
+        >>> import json
+        >>> path = "bench/results/precision_equivalence.json"
         >>> equivalence_summary(json.load(open(path))["runs"], seeds=[2022, 1, 2])
     """
     from scipy.stats import ttest_ind

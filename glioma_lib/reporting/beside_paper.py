@@ -67,6 +67,8 @@ def auc_beside_paper(curves: dict[str, tuple]) -> pd.DataFrame:
         curves: :func:`glioma_lib.evaluation.tables.roc_curves` output (name → fpr, tpr, auc).
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
         >>> auc_beside_paper(roc_curves(run.predictions, ("t1", "t2", "flair")))
     """
     rows = []
@@ -91,6 +93,10 @@ def beside_paper(table2_frame: pd.DataFrame, cv_table: pd.DataFrame,
         metrics: the metrics shown.
 
     Example:
+        >>> seqs = ("t1", "t2", "flair")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> cv_frame = gl.with_votes(gl.cross_validate(data).predictions, seqs)
+        >>> slice_run = gl.run_recipe(data, "slice")
         >>> beside_paper(table2(slice_run.predictions, seqs), patient_table(cv_frame, seqs))
     """
     cv = cv_table[cv_table["aggregation"] != "majority of slices"]
@@ -108,3 +114,28 @@ def beside_paper(table2_frame: pd.DataFrame, cv_table: pd.DataFrame,
     out = pd.DataFrame(columns).reindex(order)
     return out[[c for c in out.columns if c[1] == metrics[0]]
                + [c for c in out.columns if c[1] != metrics[0]]]
+
+
+def split_facts(data) -> dict[str, object]:
+    """What chapter 1's prose says of the two splits: patients the slice-level split shares
+    between training and test (and its test patients), the same for the patient-level split,
+    the split fractions, and the paper's split in rows.
+
+    Args:
+        data: the prepared data stages.
+
+    Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> split_facts(data)["n_leaked_patient"]
+        0
+    """
+    from ..data.splits import shared_patients
+
+    slice_split, patient_split = data.split("slice"), data.split("patient")
+    return {"n_leaked_slice": len(shared_patients(data.index, slice_split)),
+            "n_test_patients_slice": data.index.patient_id[slice_split == "test"].nunique(),
+            "n_leaked_patient": len(shared_patients(data.index, patient_split)),
+            "fractions": " / ".join(f"{f:.0%}".rstrip("%")
+                                    for f in data.profile.split_fractions),
+            "paper_rows": f"{sum(COHORT['split']):,}",
+            "paper_split": " / ".join(f"{n:,}" for n in COHORT["split"])}

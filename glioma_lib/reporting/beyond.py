@@ -36,6 +36,7 @@ def protocol_runs(data) -> tuple[dict, dict[str, pd.DataFrame]]:
         data: the prepared data stages.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> runs, frames = protocol_runs(data)
         >>> sorted(frames)
         ['patient', 'slice']
@@ -55,6 +56,8 @@ def leakage(data, frames: dict[str, pd.DataFrame], **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
         >>> leakage(data, frames, n_resamples=200).values["vote_gap"]
     """
     split = data.split("slice")
@@ -80,6 +83,8 @@ def shuffled_grades(data, frames: dict[str, pd.DataFrame], **bootstrap) -> Secti
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
         >>> shuffled_grades(data, frames, n_resamples=200).values["shuf_auc_patient"]
     """
     p = data.profile
@@ -109,6 +114,8 @@ def per_patient(frame: pd.DataFrame, sequences, **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
         >>> per_patient(frames["patient"], ("t1", "t2", "flair")).values["patient_vote_acc"]
     """
     table = tables.patient_table(frame, sequences, **bootstrap)
@@ -129,6 +136,10 @@ def vote_against_best_single(val_frame: pd.DataFrame, frame: pd.DataFrame, seque
         bootstrap: ``n_resamples`` and ``seed`` of the paired bootstrap.
 
     Example:
+        >>> seqs = ("t1", "t2", "flair")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
+        >>> runs, frames = gl.protocol_runs(data)
         >>> vote_against_best_single(run.val_predictions, frames["patient"], seqs).values
     """
     paired = tables.vote_vs_chosen(val_frame, frame, sequences, **bootstrap)
@@ -149,6 +160,8 @@ def fusion(data, frame: pd.DataFrame, **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
         >>> fusion(data, frames["patient"]).values["early_auc"]
     """
     table = tables.fusion_table(frame, run_recipe(data, "fusion").predictions, **bootstrap)
@@ -173,6 +186,7 @@ def transfer(data, **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> transfer(data).values["lite_imagenet"]
     """
     runs = {name: run_recipe(data, key) for name, key in TRANSFER_RUNS.items()}
@@ -195,6 +209,8 @@ def calibration_check(frame: pd.DataFrame, sequences) -> Section:
         sequences: the sequences.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
         >>> calibration_check(frames["patient"], ("t1", "t2", "flair")).values["brier_vote"]
     """
     models = patient_models(sequences)

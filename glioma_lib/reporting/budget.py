@@ -87,6 +87,9 @@ def project_book_seconds(runs: pd.DataFrame, book_s: float, throughput: dict, im
         image_size, epochs, offline_aug: the option.
 
     Example:
+        >>> import json
+        >>> runs = training_runs("results/default/models")
+        >>> throughput = json.load(open("bench/results/precision_throughput.json"))
         >>> project_book_seconds(runs, 2400, throughput, 160, 5, False)
     """
     total = book_s - runs["train_seconds"].sum()
@@ -108,6 +111,9 @@ def option_table(runs: pd.DataFrame, book_s: float, throughput: dict,
     fits ``budget_s``; the measured build's own option is marked.
 
     Example:
+        >>> import json
+        >>> runs = training_runs("results/default/models")
+        >>> throughput = json.load(open("bench/results/precision_throughput.json"))
         >>> option_table(runs, 2400, throughput, [(96, 5, False), (224, 5, False)], 2700)
     """
     measured = (int(runs.loc[~runs["light"], "image_size"].iloc[0]),
@@ -212,7 +218,8 @@ def reference_build(profile, native_bf16: bool, folder: str | Path) -> dict | No
         folder: ``bench/results``.
 
     Example:
-        >>> reference_build(get_profile("default"), cpu_has_bf16(), "bench/results")
+        >>> reference_build(get_profile("default"), gl.training.precision.cpu_has_bf16(),
+        ...                 "bench/results")
     """
     name = profile.name
     path = Path(folder) / (f"book_{name}.json" if native_bf16 else f"book_{name}_fp32.json")
@@ -283,6 +290,8 @@ def main_backbone_option(runs: pd.DataFrame, book_s: float, rates: dict[str, flo
         epochs: the option's epochs.
 
     Example:
+        >>> import json
+        >>> runs = training_runs("results/default/models")
         >>> main_backbone_option(runs, 2300, {"googlenet": 106, "efficientnet_lite0": 152},
         ...                      "efficientnet_lite0", "googlenet", 5)
     """

@@ -17,8 +17,9 @@ def model_cards(*runs) -> list[dict]:
         runs: trained runs, in any of the forms above.
 
     Example:
-        >>> [c["precision"] for c in model_cards(gl.run_recipe(data, "slice"))]
-        ['bf16 autocast', 'bf16 autocast', 'bf16 autocast']
+        >>> from types import SimpleNamespace as Net
+        >>> model_cards({"t1": Net(card={"precision": "fp32"}, weights_note="random init")})
+        [{'precision': 'fp32', 'weights_note': 'random init'}]
     """
     cards: list[dict] = []
     for run in runs:
@@ -71,7 +72,8 @@ def cohort_table(cohort: pd.DataFrame) -> pd.DataFrame:
         cohort: an indexed cohort.
 
     Example:
-        >>> cohort_table(data.cohort)
+        >>> cohort_table(pd.DataFrame({"grade": ["HGG", "LGG", "HGG"]}))["patients"].tolist()
+        [1, 2, 3]
     """
     counts = cohort["grade"].value_counts().reindex(["LGG", "HGG"], fill_value=0)
     table = counts.rename("patients").to_frame()
@@ -88,7 +90,8 @@ def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
         minimum: below it, the sentence warns.
 
     Example:
-        >>> sample_size_caveat(4)
+        >>> "no conclusion should be drawn" in sample_size_caveat(4)
+        True
     """
     if n_patients >= minimum:
         return (f"The test set holds {n_patients} patients: the intervals below are wide but "
@@ -116,31 +119,6 @@ def always_hgg_sentence(table: pd.DataFrame, flat: list[str]) -> str:
             f"every test slice HGG ({table['always-HGG accuracy'].iloc[0]:.3f})")
 
 
-def split_facts(data) -> dict[str, object]:
-    """What chapter 1's prose says of the two splits: patients the slice-level split shares
-    between training and test (and its test patients), the same for the patient-level split,
-    the split fractions, and the paper's split in rows.
-
-    Args:
-        data: the prepared data stages.
-
-    Example:
-        >>> split_facts(data)["n_leaked_patient"]
-        0
-    """
-    from ..data.splits import shared_patients
-    from ..paper import COHORT
-
-    slice_split, patient_split = data.split("slice"), data.split("patient")
-    return {"n_leaked_slice": len(shared_patients(data.index, slice_split)),
-            "n_test_patients_slice": data.index.patient_id[slice_split == "test"].nunique(),
-            "n_leaked_patient": len(shared_patients(data.index, patient_split)),
-            "fractions": " / ".join(f"{f:.0%}".rstrip("%")
-                                    for f in data.profile.split_fractions),
-            "paper_rows": f"{sum(COHORT['split']):,}",
-            "paper_split": " / ".join(f"{n:,}" for n in COHORT["split"])}
-
-
 def augmentation_text(profile: Profile) -> str:
     """How a profile augments its training set, in words (chapter 4).
 
@@ -148,7 +126,7 @@ def augmentation_text(profile: Profile) -> str:
         profile: the run's profile.
 
     Example:
-        >>> augmentation_text(get_profile('paper'))
+        >>> augmentation_text(gl.get_profile('paper'))
         'the offline 6× expansion and online augmentation'
     """
     if profile.offline_aug:

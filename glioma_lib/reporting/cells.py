@@ -17,6 +17,9 @@ def wide(table: pd.DataFrame, rows, metrics=METRICS) -> pd.DataFrame:
         metrics: the metric columns, in order.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
+        >>> leak = gl.leakage(data, frames).long
         >>> wide(leak, ['protocol', 'model'])
     """
     rows = [rows] if isinstance(rows, str) else list(rows)
@@ -40,6 +43,9 @@ def lookup(table: pd.DataFrame, metric: str, *, interval: bool = False, percent:
         keys: column = value filters that leave exactly one row.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
+        >>> leak = gl.leakage(data, frames).long
         >>> lookup(leak, "accuracy", protocol="slice", model="vote")
     """
     rows = table[table["metric"] == metric]
@@ -61,6 +67,6 @@ def one_row(result: dict, name: str) -> pd.DataFrame:
         name: the row's name.
 
     Example:
-        >>> one_row(vote_vs_chosen(val, test, seqs), 'AUC difference')
+        >>> one_row({"difference": 0.02, "low": -0.01, "high": 0.05}, "AUC difference")
     """
     return pd.DataFrame([result], index=[name])

@@ -30,6 +30,7 @@ def cross_validation(data, **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> cross_validation(data).values["cv_vote_auc"]
     """
     p = data.profile
@@ -67,6 +68,8 @@ def operating_points(cv_section: Section, sequences, **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> seqs = ("t1", "t2", "flair")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> operating_points(cross_validation(data), seqs).values["cv_chosen_acc"]
     """
     cv, frame = cv_section.extra["cv"], cv_section.extra["frame"]
@@ -87,6 +90,7 @@ def headline_beside_paper(data, cv_section: Section) -> Section:
         cv_section: :func:`cross_validation`'s section.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> headline_beside_paper(data, cross_validation(data)).table
     """
     slice_run = run_recipe(data, "slice")
@@ -104,6 +108,7 @@ def site_section(data, bench_json: str | Path, **bootstrap) -> Section:
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> site_section(data, "bench/results/sites.json").values["site_conclusion"]
     """
     rows = site_experiments(data, **bootstrap)

@@ -31,6 +31,7 @@ def patient_montage(cohort: pd.DataFrame, patient_ids, sequences=("t1", "t2", "f
         caption: the provenance line.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> patient_montage(data.cohort, ['BraTS19_CBICA_001_1'], ('t1', 'flair'))
     """
     fig, axes = plt.subplots(len(patient_ids), len(sequences) + 1,
@@ -76,6 +77,7 @@ def window_strip(images: np.ndarray, masks: np.ndarray | None = None,
         ncols: panels per row.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> window_strip(data.slices.array('flair')[:20], data.slices.array('mask')[:20])
     """
     n = len(images)
@@ -105,6 +107,7 @@ def intensity_histograms(arrays: dict[str, np.ndarray], labels: np.ndarray,
         seed: the sampling seed.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> intensity_histograms({'t1': data.slices.array('t1')}, data.slices.labels)
     """
     rng = np.random.default_rng(seed)
@@ -136,7 +139,9 @@ def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") ->
         caption: the provenance line.
 
     Example:
-        >>> image_grid(offline_examples(arrays, 0), ['T1WI'], OFFLINE_NAMES)
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> image_grid(gl.augment.offline_examples({'t1': data.slices.array('t1')}, 0), ['T1WI'],
+        ...            gl.augment.OFFLINE_NAMES)
     """
     images = np.asarray(images)
     rows, cols = images.shape[:2]
@@ -166,6 +171,8 @@ def training_curves(histories: dict[str, pd.DataFrame], metric: str = "acc",
         caption: the provenance line.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
         >>> training_curves(run.histories(), 'loss')
     """
     fig, axes = plt.subplots(1, len(histories), figsize=(4.2 * len(histories), 3.2),
@@ -193,6 +200,8 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]],
         caption: the provenance line.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> run = gl.run_recipe(data, "slice")
         >>> roc_figure(roc_curves(run.predictions, ('t1', 't2', 'flair')))
     """
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
@@ -222,6 +231,9 @@ def interval_plot(table: pd.DataFrame, metric: str, group: str, hue: str,
         chance: a reference line (None: none).
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> runs, frames = gl.protocol_runs(data)
+        >>> leak = gl.leakage(data, frames).long
         >>> interval_plot(leak, 'accuracy', group='model', hue='protocol')
     """
     rows = table[table["metric"] == metric]
@@ -258,7 +270,10 @@ def reliability_diagram(curves: dict[str, tuple[pd.DataFrame, float]],
         caption: the provenance line.
 
     Example:
-        >>> curves, table = calibration_summary(patients, {'soft vote': 'p_soft'})
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> seqs = ("t1", "t2", "flair")
+        >>> frame = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> curves = gl.calibration_check(frame, seqs).extra['curves']
         >>> reliability_diagram(curves)
     """
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
@@ -289,7 +304,10 @@ def gradcam_grid(images: np.ndarray, cams: np.ndarray, masks: np.ndarray, titles
         caption: the provenance line.
 
     Example:
-        >>> gradcam_grid(**explain.cases(models, data.slices, test, ('flair',)))
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> seqs = ("t1", "t2", "flair")
+        >>> test = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> gradcam_grid(**gl.explain.cases(models, data.slices, test, ('flair',)))
     """
     n = len(images)
     nrows = max(1, int(np.ceil(n / ncols)))
@@ -338,7 +356,8 @@ def window_agreement_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure:
         caption: the provenance line.
 
     Example:
-        >>> window_agreement_plot(auto_window_agreement(data.cohort, 20))
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> window_agreement_plot(gl.window.auto_window_agreement(data.cohort, 20))
     """
     long = table.melt(id_vars=["patient_id", "grade"], value_vars=["overlap", "tumour_slices"],
                       var_name="measure", value_name="share")

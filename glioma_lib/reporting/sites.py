@@ -19,6 +19,7 @@ def site_table(results: pd.DataFrame, cohort: str | None = None) -> pd.DataFrame
         cohort: a name for the cohort column (e.g. ``"confounded"``), or None.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> site_table(site_experiments(data), "sites as in BraTS 2019")
     """
     out = pd.DataFrame(index=results.index)
@@ -51,6 +52,7 @@ def site_conclusion(results: pd.DataFrame) -> str:
         results: :func:`site_experiments` output.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> site_conclusion(site_experiments(data))
     """
     def get(name: str, column: str) -> float:
@@ -99,6 +101,8 @@ def site_contrast(confounded: pd.DataFrame, deconfounded: pd.DataFrame) -> str:
         deconfounded: the same on the cohort whose sites are independent of the grade.
 
     Example:
+        >>> bench_rows, _ = gl.bench.site_results("bench/results/sites.json")
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> site_contrast(site_experiments(data), bench_rows)
     """
     def cell(rows: pd.DataFrame) -> str:

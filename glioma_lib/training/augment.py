@@ -261,6 +261,7 @@ def offline_examples(arrays: dict[str, np.ndarray], row: int) -> np.ndarray:
         row: the slice row to show.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> offline_examples({s: data.slices.array(s) for s in ("t1", "flair")}, row=0)
     """
     return np.stack([offline_variants(np.asarray(a)[[row]])[0].numpy() for a in arrays.values()])
@@ -279,6 +280,7 @@ def online_examples(arrays: dict[str, np.ndarray], row: int, image_size: int, n:
         seed: torch seed of the draws.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> online_examples({"flair": data.slices.array("flair")}, 0, image_size=96)
     """
     generator = torch.Generator().manual_seed(seed)

@@ -82,6 +82,7 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
         weights: ``"imagenet"``, None (random init) or, by default, the profile's.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> fold_run(data, 0, ("flair",)).predictions.head()
     """
     from .recipe import cv_recipe_for, run_recipe

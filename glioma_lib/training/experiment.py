@@ -187,6 +187,7 @@ def train_sequence(spec: ProtocolSpec, sequence: str, progress: bool = False) ->
         progress: per-epoch progress bars.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> train_sequence(ProtocolSpec.build(data, "patient"), "flair").history
     """
     device = pick_device()

@@ -49,6 +49,7 @@ def is_trained(data, unit: Unit) -> bool:
         unit: a plan unit.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> [u.name for u in plan(data) if not is_trained(data, u)]
     """
     from ..models.device import pick_device
@@ -76,6 +77,7 @@ def train_unit(profile: str, brats_root: str | None, unit: Unit,
         overrides: profile field overrides (tests).
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> train_unit("smoke", None, plan(data)[0])
     """
     import torch

@@ -178,6 +178,7 @@ def row_sites(data: Data) -> np.ndarray:
         data: the prepared data stages.
 
     Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> pd.Series(row_sites(data)).value_counts()
     """
     per_patient = sites(data.cohort["patient_id"])

@@ -94,6 +94,8 @@ def evaluate(model: GliomaNet, images: np.ndarray | torch.Tensor, labels: np.nda
         precision: a profile's ``precision``.
 
     Example:
+        >>> model = gl.create("mobilenet_v2", weights=None)
+        >>> x_val, y_val = np.zeros((4, 64, 64), np.uint8), np.array([0, 1, 0, 1])
         >>> loss, acc, p = evaluate(model, x_val, y_val)
     """
     device = device or pick_device()
@@ -178,6 +180,9 @@ def train_model(
         device: where to train (default :func:`pick_device`).
 
     Example:
+        >>> model = gl.create("mobilenet_v2", weights=None)
+        >>> x_tr, y_tr = np.zeros((8, 64, 64), np.uint8), np.array([0, 1] * 4)
+        >>> x_va, y_va = x_tr[:4], y_tr[:4]
         >>> history = train_model(model, x_tr, y_tr, x_va, y_va, TrainConfig(5, 64), "out/")
     """
     from .augment import augment_online
