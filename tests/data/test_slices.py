@@ -237,9 +237,9 @@ def test_worker_initialiser_limits_torch_and_blas_to_one_thread():
     # two workers whose BLAS each started a thread per core made the cohort 1.8x slower
     from concurrent.futures import ProcessPoolExecutor
 
-    from glioma_lib.data.slices import _single_thread
+    from glioma_lib.config import single_thread_worker
 
-    with ProcessPoolExecutor(1, initializer=_single_thread) as pool:
+    with ProcessPoolExecutor(1, initializer=single_thread_worker) as pool:
         torch_threads, blas_threads = pool.submit(_threads_seen).result()
     assert torch_threads == 1
     assert blas_threads and set(blas_threads) == {1}
