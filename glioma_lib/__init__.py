@@ -119,7 +119,7 @@ _MOVED = {
     "bench": "reporting.bench", "bench_gpu": "reporting.bench_gpu",
     "bench_precision": "reporting.bench_precision", "budget": "reporting.budget",
     "window": "evaluation.window", "measure": "models.measure",
-    "operating": "evaluation.operating",
+    "operating": "evaluation.operating", "exhibit": "reporting.exhibit",
 }
 
 _SUBMODULES = ("data", "models", "training", "evaluation", "reporting", "config", "store",

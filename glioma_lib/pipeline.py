@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import get_profile, project_root
@@ -45,15 +47,110 @@ def build_dir(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path:
     return output_root(root, profile) / "_build"
 
 
+#: Longest a chapter's cell may run before the build stops with :class:`NotebookFailed`, per
+#: profile (papermill's ``execution_timeout``; ``$GLIOMA_CELL_TIMEOUT_S`` overrides it). The
+#: longest cells measured: the default profile's cross-validation, about 20 min on 2 cores.
+CELL_TIMEOUT_S = {"smoke": 900, "default": 3600, "paper": 12 * 3600}
+
+
+def cell_timeout(profile: str) -> int:
+    """The per-cell time limit of a profile's chapters, in seconds (:data:`CELL_TIMEOUT_S`,
+    or ``$GLIOMA_CELL_TIMEOUT_S``).
+
+    Args:
+        profile: the profile's name.
+
+    Example:
+        >>> cell_timeout("smoke")
+        900
+    """
+    override = os.environ.get("GLIOMA_CELL_TIMEOUT_S")
+    return int(override) if override else CELL_TIMEOUT_S.get(profile, 3600)
+
+
+@contextmanager
+def _kernel_stderr(path: Path):
+    """The kernel's own stderr (its start-up notices, a dying kernel's traceback) into
+    ``path`` instead of the terminal: the kernel inherits this process's descriptor 2."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log_file:
+        os.dup2(log_file.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextmanager
+def _progress_lines(path: Path, log, expected_s: float | None):
+    """While a chapter runs, show the lines its trainings append to ``path``
+    (:func:`glioma_lib.store.progress`), with the chapter's time left where a forecast
+    exists."""
+    from .store import PROGRESS_ENV
+
+    path.write_text("")
+    previous = os.environ.get(PROGRESS_ENV)
+    os.environ[PROGRESS_ENV] = str(path)
+    stop, start = threading.Event(), time.perf_counter()
+
+    def tail() -> None:
+        seen = 0
+        while True:
+            done = stop.wait(2.0)
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            for line in lines[seen:]:
+                left = "" if expected_s is None else f"; chapter about " \
+                    f"{max(expected_s - (time.perf_counter() - start), 0) / 60:.0f} min left"
+                log(f"[train] {line}{left}")
+            seen = len(lines)
+            if done:
+                return
+
+    thread = threading.Thread(target=tail, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        if previous is None:
+            os.environ.pop(PROGRESS_ENV, None)
+        else:
+            os.environ[PROGRESS_ENV] = previous
+
+
 def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None = None,
                   only: list[str] | None = None, log=print, seed: int | None = None,
-                  on_done=None) -> Path:
+                  on_done=None, expected: dict[str, float] | None = None) -> Path:
     """Execute every notebook with papermill into ``_build/src/notebooks``; return that folder.
 
-    Stops at the first failing notebook with a :class:`NotebookFailed` naming it and its cell.
-    ``on_done(stem, seconds)`` is called after each notebook (the time-left estimate).
+    Stops at the first failing notebook with a one-line :class:`NotebookFailed` naming it and
+    the cause: a cell's error, a cell past the profile's time limit (:func:`cell_timeout`) or
+    a kernel that died (killed for memory, say). While a chapter runs, its trainings' progress
+    lines are shown (``expected``: chapter → forecast seconds, for the time left); the
+    kernel's own stderr goes to ``_build/running/<chapter>.kernel.log``. ``on_done(stem,
+    seconds)`` is called after each notebook (the time-left estimate).
+
+    Args:
+        profile: the profile's name.
+        brats_root: a real BraTS root, or None for the synthetic cohort.
+        root: the repository (default: this one).
+        only: the notebooks to run (stems); the others are left as they are.
+        log: where the lines go.
+        seed: overrides the profile's seed.
+        on_done: called with (stem, seconds) after each notebook.
+        expected: chapter → forecast seconds.
+
+    Example:
+        >>> run_notebooks("smoke", only=["09_performance"])
     """
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from .reporting.build_record import record_run
 
     get_profile(profile)  # fail fast on an unknown profile
     root = root or project_root()
@@ -62,21 +159,37 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
     out.mkdir(parents=True, exist_ok=True)
     running.mkdir(parents=True, exist_ok=True)
     params = {"profile": profile, "brats_root": resolve_root(brats_root), "seed": seed}
+    limit = cell_timeout(profile)
     for nb in notebooks(root):
         if only and nb.stem not in only:
             continue
         target = out / nb.name
         partial = running / nb.name
+        kernel_log = running / f"{nb.stem}.kernel.log"
+        kernel_log.unlink(missing_ok=True)
         start = time.perf_counter()
         log(f"[papermill] {nb.name} (profile {profile}) ...")
         try:
-            pm.execute_notebook(str(nb), str(partial), parameters=params, cwd=str(nb.parent),
-                                kernel_name="python3", progress_bar=False)
+            with _progress_lines(running / f"{nb.stem}.progress", log,
+                                 (expected or {}).get(nb.stem)), _kernel_stderr(kernel_log):
+                pm.execute_notebook(str(nb), str(partial), parameters=params, cwd=str(nb.parent),
+                                    kernel_name="python3", progress_bar=False,
+                                    execution_timeout=limit,
+                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except pm.PapermillExecutionError as err:
             raise NotebookFailed(
                 f"{nb.name}: cell {err.exec_count} failed: {err.ename}: {err.evalue} "
                 f"(executed copy: {partial})") from None
+        except CellTimeoutError:
+            raise NotebookFailed(
+                f"{nb.name}: a cell ran past the {limit} s limit of profile {profile} "
+                f"(GLIOMA_CELL_TIMEOUT_S raises it; executed copy: {partial})") from None
+        except DeadKernelError:
+            raise NotebookFailed(
+                f"{nb.name}: the kernel died while a cell ran (killed, e.g. out of memory: see "
+                f"{kernel_log} and the system log)") from None
         hide_parameters(partial)
+        record_run(partial, profile, root)
         os.replace(partial, target)  # only a notebook that ran to the end enters the book
         log(f"[papermill] {nb.name} done in {time.perf_counter() - start:.0f} s")
         if on_done is not None:
@@ -195,13 +308,20 @@ def assemble_book(root: Path | None = None, profile: str = MAIN_PROFILE) -> Path
     return src
 
 
-def build_book(root: Path | None = None, log=print, profile: str = MAIN_PROFILE) -> Path:
-    """``jupyter-book build -W -n --keep-going`` of the assembled sources.
+def build_book(root: Path | None = None, log=print, profile: str = MAIN_PROFILE,
+               rerun: list[str] | None = None, notebooks_dir: Path | None = None) -> Path:
+    """``jupyter-book build -W -n --keep-going`` of the assembled sources, with the build
+    record page written from the executed chapters (``rerun``: the chapters this build ran,
+    when ``--only`` reused the others).
 
     Returns the HTML folder (``_build/html``).
     """
+    from .reporting.build_record import build_record_page
+
     root = root or project_root()
     src = assemble_book(root, profile)
+    (src / "book" / "build_record.md").write_text(build_record_page(
+        notebooks_dir or src / NOTEBOOK_DIR, rerun, root))
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb if jb.exists() else "jupyter-book"), "build", "-W", "-n", "--keep-going",
            str(src), "--path-output", str(output_root(root, profile))]
@@ -258,7 +378,8 @@ def make_book(profile: str, brats_root: str | None = None, log=print,
         if expected:
             log(f"[book] about {remaining_seconds(expected, done) / 60:.0f} min left")
 
-    run_notebooks(profile, brats_root, log=log, only=only, seed=seed, on_done=time_left)
-    html = build_book(log=log, profile=profile)
+    out = run_notebooks(profile, brats_root, log=log, only=only, seed=seed,
+                        on_done=time_left, expected=expected)
+    html = build_book(log=log, profile=profile, rerun=only, notebooks_dir=out)
     log(f"[book] built {html / 'index.html'} in {time.perf_counter() - start:.0f} s")
     return html

@@ -251,3 +251,27 @@ def model_lock(folder: str | Path, wait: bool = True, poll_s: float = 1.0,
         thread.join()
         if _read_lock(path) == me:
             path.unlink(missing_ok=True)
+
+
+#: The file a book build tails for progress lines (set by the pipeline for its kernels).
+PROGRESS_ENV = "GLIOMA_PROGRESS"
+
+
+def progress(line: str) -> None:
+    """Append one progress line (which network trains, epoch k of n) to the file named by
+    ``$GLIOMA_PROGRESS``, which ``make book`` shows while a chapter runs; nothing when unset.
+
+    Args:
+        line: the line, without a newline.
+
+    Example:
+        >>> progress("cv-fold0/flair: epoch 2/5")  # a no-op outside a book build
+    """
+    target = os.environ.get(PROGRESS_ENV)
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(line.replace("\n", " ") + "\n")
+    except OSError:  # progress is a courtesy: never fail a training for it
+        pass

@@ -31,15 +31,16 @@ def test_smoke_book_has_every_chapter(smoke_html):
         assert f"notebooks/{name}.html" in pages
     results = (smoke_html / "notebooks" / "05_results.html").read_text()
     # computed outputs, not the chapter's prose: the table's caption and the glued accuracy
-    assert re.search(r"<caption>Table 2 on the slice-level test split \(\d+ slices\) — "
-                     r"profile smoke", results)
+    assert re.search(r'<caption><span class="caption-number">Table \d+ </span><span '
+                     r'class="caption-text">Table 2 on the slice-level test split \(\d+ '
+                     r"slices\) — profile smoke", results)
     assert re.search(r"Our vote reaches <span[^>]*>\d+\.\d\s?%</span>", results)
     beyond = (smoke_html / "notebooks" / "06_beyond.html").read_text()
     assert "no conclusion should be drawn" in beyond  # glued from sample_size_caveat
-    assert re.search(r"<caption>FLAIR network trained and tested on grades shuffled", beyond)
+    assert re.search(r'caption-text">FLAIR network trained and tested on grades shuffled', beyond)
     predict = (smoke_html / "notebooks" / "08_predict.html").read_text()
     assert "$ glioma-grade predict --t1" in predict  # the command, as printed
-    assert re.search(r"<caption>The report of BraTS19_\w+?_\d+_1", predict)  # compact verdict
+    assert re.search(r'caption-text">The report of BraTS19_\w+?_\d+_1', predict)  # compact verdict
     assert "majority vote</th>" in predict
 
 
@@ -197,3 +198,44 @@ def test_forecast_says_the_cpu_and_scales_a_reference(tmp_path, monkeypatch):
     expected = pipeline.forecast("smoke", log=lines.append, results=tmp_path)
     assert expected == {"01_data": 120.0, "02_augmentation": 60.0}
     assert "expected about 3 min" in lines[-1]
+
+
+def test_a_cell_past_the_time_limit_is_one_line_naming_the_chapter(tmp_path, monkeypatch, capfd):
+    monkeypatch.setenv("GLIOMA_CELL_TIMEOUT_S", "3")
+    _chapter(tmp_path / "notebooks" / "01_sleeps.ipynb", "import time\ntime.sleep(120)")
+    with pytest.raises(NotebookFailed, match=r"^01_sleeps.ipynb: a cell ran past the 3 s "
+                                             r"limit of profile smoke"):
+        run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "without encryption" not in err  # in the kernel log
+
+
+def test_a_killed_kernel_is_one_line_naming_the_chapter(tmp_path):
+    _chapter(tmp_path / "notebooks" / "01_killed.ipynb",
+             "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    with pytest.raises(NotebookFailed, match=r"^01_killed.ipynb: the kernel died while a cell "
+                                             r"ran \(killed, e.g. out of memory"):
+        run_notebooks("smoke", root=tmp_path, log=lambda *_: None)
+    executed = build_dir(tmp_path, "smoke") / "src" / "notebooks" / "01_killed.ipynb"
+    assert not executed.exists()  # nothing half-run enters the book
+
+
+def test_progress_lines_and_the_build_record_of_a_chapter(tmp_path):
+    import json
+
+    from glioma_lib.reporting.build_record import build_record_page
+
+    _chapter(tmp_path / "notebooks" / "01_trains.ipynb",
+             "from glioma_lib.store import progress\nimport time\n"
+             "progress('cv-fold0/flair (efficientnet_lite0): epoch 1/5')\ntime.sleep(2.5)")
+    lines = []
+    out = run_notebooks("smoke", root=tmp_path, log=lines.append, expected={"01_trains": 600})
+    shown = [line for line in lines if line.startswith("[train]")]
+    assert shown == ["[train] cv-fold0/flair (efficientnet_lite0): epoch 1/5; chapter about "
+                     "10 min left"]
+    meta = json.loads((out / "01_trains.ipynb").read_text())["metadata"]["glioma_build"]
+    assert meta["machine"]["cores"] >= 1 and meta["packages"]["torch"] != "—"
+    page = build_record_page(out, root=tmp_path)
+    assert "| 01_trains |" in page and "profile=smoke" in page
+    assert "| no |" in page or "yes: ran at" in page  # tmp_path is no checkout: commit unknown
+    assert "yes: ran at" in build_record_page(out, rerun=["02_other"], root=tmp_path)

@@ -1,6 +1,8 @@
 """What the book shows: metric tables as ``value [low, high]`` cells (:mod:`.cells`), results
 beside the paper's (:mod:`.beside_paper`), the site experiments in words (:mod:`.sites`), one
 call per experiment for chapters 6 and 7 (:mod:`.beyond`, :mod:`.headline`, returning a
-:mod:`.section`), figures (:mod:`.plots`), captions (:mod:`.captions`), a chapter's set-up
+:mod:`.section`), figures (:mod:`.plots`), captions (:mod:`.captions`), numbered tables and
+figures with their captions in the text (:mod:`.exhibit`), a chapter's set-up
 (:mod:`.chapter`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
-:mod:`.bench_precision`) and the book's time per option (:mod:`.budget`)."""
+:mod:`.bench_precision`), the book's time per option (:mod:`.budget`) and the build record
+(:mod:`.build_record`)."""

@@ -11,9 +11,12 @@ import pandas as pd
 from ..config import project_root
 
 
-def checkout_commit() -> str | None:
+def checkout_commit(root: Path | None = None) -> str | None:
     """The project checkout's short commit, with ``+changes`` when tracked files differ from
     it (what a benchmark result records as its provenance), or None without git.
+
+    Args:
+        root: the checkout (default: this project's).
 
     Example:
         >>> checkout_commit()
@@ -21,7 +24,7 @@ def checkout_commit() -> str | None:
     """
     import subprocess
 
-    root = project_root()
+    root = root or project_root()
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
                               capture_output=True, text=True).stdout.strip()

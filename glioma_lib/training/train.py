@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from ..models.device import as_batch, pick_device, to_input
 from ..models.registry import GliomaNet, param_groups
-from ..store import atomic_write, save_csv
+from ..store import atomic_write, progress, save_csv
 from .device_data import DeviceSet
 from .precision import autocast, grad_scaler, precision_name  # noqa: F401 (re-exported)
 
@@ -260,6 +260,10 @@ def train_model(
             best = val_loss
             atomic_write(out_dir / "best.pt", lambda p: torch.save(model.state_dict(), p))
         _save_checkpoint(last, model, optimizer, scaler, epoch, history, best, run_key)
+        seconds = history[-1]["seconds"]
+        progress(f"{out_dir.parent.name}/{out_dir.name} ({model.name}): epoch {epoch + 1}/"
+                 f"{cfg.epochs}, {seconds:.0f} s/epoch, about "
+                 f"{seconds * (cfg.epochs - epoch - 1):.0f} s left for this network")
     frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)
     save_csv(out_dir / "history.csv", frame)
     if (out_dir / "best.pt").exists() and (stop_after is None or stop_after >= cfg.epochs):

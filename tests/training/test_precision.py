@@ -112,17 +112,6 @@ def test_auto_keeps_depthwise_backbones_in_fp32_on_a_bf16_cpu(monkeypatch):
     assert resolve_precision("cuda", "auto", "mobilenet_v2") == "bf16"  # a CPU-only rule
 
 
-def test_the_caption_names_the_arithmetic_of_the_backbone_shown(monkeypatch):
-    from glioma_lib.config import get_profile
-    from glioma_lib.reporting.captions import caption
-
-    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
-    p = get_profile("smoke")
-    assert caption(p, "synthetic", "random").endswith("bf16 autocast")
-    assert caption(p, "synthetic", "random", backbone="efficientnet_lite0").endswith("fp32")
-    assert "autocast" not in caption(get_profile("smoke", precision="fp32"), "s", "random")
-
-
 def test_cpu_has_bf16_respects_torch_and_onednn_isa_limits(monkeypatch):
     import torch
 

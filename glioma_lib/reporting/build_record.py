@@ -1,0 +1,152 @@
+"""The build record (QuantEcon's status page idea): for the book just built, per chapter, when
+it ran, how long, with which parameters, at which commit (``+changes`` for a dirty tree), on
+which machine and packages, in which arithmetic; a chapter reused by ``--only`` from an
+earlier build is flagged. Each executed chapter carries its record in its metadata
+(:func:`record_run`, beside papermill's own); :func:`build_record_page` reads them back."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from .bench import checkout_commit
+
+#: The packages whose versions the record names.
+PACKAGES = ("torch", "torchvision", "timm", "numpy", "nibabel", "scikit-learn", "papermill",
+            "jupyter-book", "myst-nb")
+META_KEY = "glioma_build"
+
+
+def machine() -> dict[str, object]:
+    """This machine as the record names it: CPU model, cores, torch's CPU capability, GPU.
+
+    Example:
+        >>> machine()["cores"] >= 1
+        True
+    """
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return {"cpu": cpu, "cores": os.cpu_count() or 1,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "gpu": gpu}
+
+
+def package_versions() -> dict[str, str]:
+    """Installed version of each package of :data:`PACKAGES` ("—" where absent).
+
+    Example:
+        >>> "torch" in package_versions()
+        True
+    """
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "—"
+    return out
+
+
+def record_run(path: str | Path, profile: str, root: Path | None = None) -> dict:
+    """Write this run's record into an executed notebook's metadata (``glioma_build``): the
+    commit, the machine, the package versions and the arithmetic of the profile's main
+    networks on this machine.
+
+    Args:
+        path: the executed notebook.
+        profile: the profile it ran under.
+        root: the repository (for the commit).
+
+    Example:
+        >>> record_run("_build/running/01_data.ipynb", "smoke")["commit"]
+    """
+    import nbformat
+
+    from ..config import get_profile
+    from ..models.device import pick_device
+    from ..training.precision import precision_name
+
+    p = get_profile(profile)
+    record = {"commit": checkout_commit(root) or "unknown", "machine": machine(),
+              "packages": package_versions(),
+              "precision": precision_name(pick_device(), p.precision, p.backbone)}
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata[META_KEY] = record
+    nbformat.write(nb, path)
+    return record
+
+
+def _chapter_row(path: Path, current: str | None, rerun: list[str] | None) -> dict:
+    meta = json.loads(path.read_text())["metadata"]
+    pm, build = meta.get("papermill", {}), meta.get(META_KEY, {})
+    params = pm.get("parameters", {})
+    commit = build.get("commit", "not recorded")
+    reused = (rerun is not None and path.stem not in rerun) or \
+        (current is not None and commit != current)
+    return {"chapter": path.stem, "started (UTC)": str(pm.get("start_time", "—"))[:19],
+            "seconds": f"{pm['duration']:.0f}" if pm.get("duration") is not None else "—",
+            "parameters": ", ".join(f"{k}={v}" for k, v in params.items() if v is not None),
+            "commit": commit, "arithmetic": build.get("precision", "—"),
+            "reused": f"yes: ran at {commit}" if reused else "no"}
+
+
+def _table(rows: list[dict], caption: str, label: str) -> str:
+    """A numbered MyST table with its caption (the book's tables all carry one)."""
+    columns = list(rows[0])
+    lines = [f":::{{table}} {caption}", f":name: {label}", "",
+             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r[c]).replace("|", "/") for c in columns) + " |"
+              for r in rows]
+    return "\n".join([*lines, ":::"])
+
+
+def build_record_page(notebooks_dir: str | Path, rerun: list[str] | None = None,
+                      root: Path | None = None) -> str:
+    """The build record page (MyST markdown) of the executed chapters in ``notebooks_dir``:
+    one row per chapter (from papermill's metadata and :func:`record_run`'s), then the
+    machine and the package versions of the latest chapter's run.
+
+    Args:
+        notebooks_dir: ``_build/src/notebooks`` of the build.
+        rerun: the chapters this build ran (``--only``); the others are flagged as reused.
+        root: the repository (for the current commit).
+
+    Example:
+        >>> page = build_record_page("_build/src/notebooks")
+    """
+    paths = sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+    current = checkout_commit(root)
+    rows = [_chapter_row(p, current, rerun) for p in paths]
+    latest = {}
+    for p in paths:
+        latest = json.loads(p.read_text())["metadata"].get(META_KEY) or latest
+    text = ["# Build record", "",
+            f"How the book you are reading was built: {len(rows)} chapters, executed with "
+            f"papermill at commit {current or 'unknown'} (`+changes`: the working tree "
+            "differed from the commit). A chapter marked reused was not run by this build "
+            "(`glioma-grade book --only`) or ran at another commit.", ""]
+    if rows:
+        text += ["## Chapters", "", _table(rows, "Each chapter of this build: when it ran, for "
+                                           "how long, with which parameters, at which "
+                                           "commit and in which arithmetic.",
+                                           "tbl-build-chapters"), ""]
+    if latest:
+        m = latest["machine"]
+        text += ["## Machine and packages", "",
+                 _table([{"CPU": m["cpu"], "cores": m["cores"],
+                          "CPU capability (torch)": m["cpu_capability"], "GPU": m["gpu"]}],
+                        "The machine the latest chapter ran on.", "tbl-build-machine"),
+                 "", _table([latest["packages"]], "Package versions of that run.",
+                            "tbl-build-packages"), ""]
+    return "\n".join(text)
