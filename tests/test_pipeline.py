@@ -44,6 +44,37 @@ def test_smoke_book_has_every_chapter(smoke_html):
     assert "majority vote</th>" in predict
 
 
+#: Tables and images of a page's article that have no numbered HTML caption: a table needs its
+#: own <caption> or an enclosing <figure> with a <figcaption>, each with a caption number.
+_UNNUMBERED = """() => {
+  const numbered = el => !!el && !!el.querySelector('.caption-number');
+  const bad = [];
+  for (const t of document.querySelectorAll('article table')) {
+    const cap = Array.from(t.children).find(c => c.tagName === 'CAPTION');
+    const fig = t.closest('figure');
+    if (!numbered(cap) && !numbered(fig && fig.querySelector('figcaption'))) {
+      bad.push('table: ' + t.innerText.slice(0, 60));
+    }
+  }
+  for (const i of document.querySelectorAll('article img')) {
+    const fig = i.closest('figure');
+    if (!numbered(fig && fig.querySelector('figcaption'))) bad.push('img: ' + i.src.slice(-40));
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.slow
+def test_the_build_record_lists_every_chapter_with_its_commit_and_duration(smoke_html):
+    record = (smoke_html / "book" / "build_record.html").read_text()
+    for nb in sorted((smoke_html.parent / "src" / "notebooks").glob("0*.ipynb")):
+        row = re.search(rf"<td[^>]*><p>{nb.stem}</p></td>(.*?)</tr>", record, re.S)
+        assert row, f"{nb.stem} missing from the build record"
+        cells = re.findall(r"<p>(.*?)</p>", row.group(1))
+        assert re.fullmatch(r"\d+", cells[1]) and re.fullmatch(r"[0-9a-f]{7,}(\+changes)?|unknown",
+                                                               cells[3]), cells
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test "
                     "installs it)")
@@ -71,6 +102,10 @@ def test_every_page_loads_in_headless_chromium(smoke_html):
                                   "[i.src, i.naturalWidth, i.naturalHeight])")
             for src, w, h in sizes:
                 assert w > 0 and h > 0, f"{html}: image {src} has no size"
+            assert not re.search(r":::\{|```\{|\{glue:|\{numref\}", text), f"{html}: raw MyST"
+            assert not re.search(r'\{\s*"[a-z_]+"\s*:', text), f"{html}: a JSON dump is shown"
+            unnumbered = page.evaluate(_UNNUMBERED)
+            assert unnumbered == [], f"{html}: exhibits without a number and caption: {unnumbered}"
             if html.name in ("05_results.html", "06_beyond.html", "08_predict.html"):
                 page.screenshot(path=str(shots / html.name.replace(".html", ".png")),
                                 full_page=True)
