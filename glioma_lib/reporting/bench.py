@@ -294,10 +294,10 @@ def real_patients_table(path) -> pd.DataFrame:
 
 def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dict]:
     """One cohort's site experiments as the bench ran them (``bench/results/sites.json``, made
-    by ``bench/bench_sites.py``): the :func:`glioma_lib.training.shortcut.site_experiments`
+    by ``bench/bench_sites.py``): the :func:`glioma_lib.evaluation.sites.site_experiments`
     rows (empty where there are none) and a ``provenance`` text. (The file's stored
     ``conclusion`` is not returned: chapter 7 words it afresh with
-    :func:`~glioma_lib.training.shortcut.site_conclusion`, so it follows the current wording.)
+    :func:`~glioma_lib.reporting.sites.site_conclusion`, so it follows the current wording.)
 
     Args:
         path: the site bench's JSON.
