@@ -277,3 +277,23 @@ def always_hgg_accuracy(frame: pd.DataFrame, label: str = "label") -> float:
     return float(np.mean(np.asarray(frame[label]) == 1))
 
 
+def fold_scores(frame: pd.DataFrame, score: str, by: str = "fold") -> pd.DataFrame:
+    """Per fold of a cross-validation, the patient-level metrics of one score column
+    (patients graded by their mean slice score): one row per fold.
+
+    Args:
+        frame: pooled test slice predictions with ``by``, ``patient_id`` and ``label``.
+        score: the score column (e.g. ``p_soft``).
+        by: the fold column.
+
+    Example:
+        >>> f = pd.DataFrame({"fold": [0, 0, 1, 1], "patient_id": list("abcd"),
+        ...                   "label": [1, 0, 1, 0], "p_soft": [0.9, 0.2, 0.4, 0.6]})
+        >>> fold_scores(f, "p_soft")["auc"].tolist()
+        [1.0, 0.0]
+    """
+    rows = {}
+    for fold, part in frame.groupby(by, sort=True):
+        patients = vote.patient_mean(part, [score])
+        rows[fold] = metrics.report(patients["label"], patients[score])
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)

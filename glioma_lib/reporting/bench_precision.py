@@ -4,6 +4,8 @@ seed (``bench/results/precision_equivalence.json``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .bench import not_measured, read_result
@@ -156,3 +158,33 @@ def equivalence_verdict(path, seeds: list[int] | None = None) -> str:
         text += (f"; evaluated in fp32, the bf16-trained models' validation loss moves by at "
                  f"most {shift:.3f}, so what differs comes from training, not inference")
     return text + f"; bf16 trained {result['train_speedup']:.2f}× faster"
+
+
+MEASURE_NAMES = {"val_accuracy": "accuracy", "val_auc": "AUC", "val_loss": "loss"}
+
+
+def seed_spread(path, measure: str = "val_accuracy") -> str:
+    """How far one network's result moves between training runs that differ only in their
+    seed (``bench/results/precision_equivalence.json``: the default profile's FLAIR network,
+    five seeds per arithmetic), as a sentence for the chapters; a line saying it was not
+    measured where the file is missing.
+
+    Args:
+        path: the equivalence bench's JSON.
+        measure: the run measure (``val_accuracy``, ``val_auc``, ``val_loss``).
+
+    Example:
+        >>> seed_spread("bench/results/precision_equivalence.json")
+    """
+    data = read_result(path)
+    if data is None:
+        return "The seed-to-seed spread was not measured (run bench/bench_precision.py)."
+    runs = pd.DataFrame(data["runs"])
+    parts = [f"{m['precision'].iloc[0]} {m[measure].min():.2f}–{m[measure].max():.2f}"
+             for _, m in runs.groupby("precision", sort=True)]
+    seeds = runs["seed"].nunique()
+    return (f"Retrained with {seeds} seeds and nothing else changed, the "
+            f"{data.get('profile', '')} profile's {data.get('sequence', 'flair').upper()} "
+            f"network reached a validation {MEASURE_NAMES.get(measure, measure)} of "
+            f"{' and '.join(parts)} ({Path(path).name}, {data.get('epochs')} epochs, "
+            f"{data.get('image_size')} px)")

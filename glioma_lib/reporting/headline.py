@@ -53,9 +53,30 @@ def cross_validation(data, **bootstrap) -> Section:
                                   aggregation="mean slice probability"),
               "cv_vote_spec": cell("specificity", model=PREDICT_RULE),
               "cv_always_hgg": f"{always_hgg:.1%}"}
+    values["cv_fold_spread"] = fold_spread_text(frame)
     headline = cv_table[cv_table["aggregation"] != "majority of slices"]
     return Section(values, wide(headline, ["aggregation", "model"]), cv_table,
                    {"cv": cv, "frame": frame})
+
+
+def fold_spread_text(frame: pd.DataFrame) -> str:
+    """The soft vote's patient-level AUC in each fold of the cross-validation, lowest to
+    highest: how much the number moves between networks trained on different patients, a
+    spread the patient bootstrap of the pooled predictions does not contain.
+
+    Args:
+        frame: the pooled cross-validation predictions with votes and a ``fold`` column.
+
+    Example:
+        >>> data = gl.prepare_data(gl.get_profile("smoke"))
+        >>> fold_spread_text(cross_validation(data).extra["frame"])
+    """
+    folds = tables.fold_scores(frame, "p_soft")
+    aucs = folds["auc"].dropna()
+    if aucs.empty:
+        return "no fold holds both grades, so no fold has an AUC"
+    return (f"from {aucs.min():.2f} to {aucs.max():.2f} over the {len(folds)} folds' networks "
+            f"(soft vote, per patient)")
 
 
 def operating_points(cv_section: Section, sequences, **bootstrap) -> Section:

@@ -154,3 +154,12 @@ def test_the_cross_validation_stands_beside_the_papers_table2():
     assert out.loc["vote", ("paper: slice split (reported)", "accuracy")] == 0.99
     assert "[" in out.loc["vote", ("this book: patient-level CV", "auc")]
     assert pd.isna(out.loc["soft vote", ("paper: slice split (reported)", "accuracy")])
+
+
+def test_fold_scores_grade_each_fold_on_its_own_patients():
+    frame = pd.DataFrame({"fold": [0, 0, 0, 0, 1, 1, 1, 1], "patient_id": list("aabbccdd"),
+                          "label": [1, 1, 0, 0, 1, 1, 0, 0],
+                          "p_soft": [0.9, 0.7, 0.2, 0.4, 0.3, 0.3, 0.8, 0.6]})
+    folds = evaluation.fold_scores(frame, "p_soft")
+    assert folds.index.tolist() == [0, 1] and folds["auc"].tolist() == [1.0, 0.0]
+    assert folds.loc[0, "accuracy"] == 1.0 and folds.loc[1, "TP"] == 0

@@ -257,3 +257,20 @@ def test_grid_table_shows_cpu_runs_and_gpu_projection(tmp_path):
     table = grid_table(path)
     assert table.loc["CPU, 2 worker(s) × 1 thread(s)", "minutes"] == 8.0
     assert table.loc["8 × H200 (projected)", "hours"] == 0.6
+
+
+def test_seed_spread_says_the_range_per_arithmetic(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench_precision import seed_spread
+
+    assert "not measured" in seed_spread(tmp_path / "none.json")
+    runs = [{"precision": p, "seed": s, "val_accuracy": a, "val_auc": 0.8}
+            for p, s, a in (("fp32", 1, 0.74), ("fp32", 2, 0.81), ("bf16", 1, 0.70),
+                            ("bf16", 2, 0.85))]
+    (tmp_path / "e.json").write_text(json.dumps({"runs": runs, "profile": "default",
+                                                 "sequence": "flair", "epochs": 5,
+                                                 "image_size": 96}))
+    text = seed_spread(tmp_path / "e.json")
+    assert "2 seeds" in text and "bf16 0.70–0.85 and fp32 0.74–0.81" in text
+    assert "validation AUC of bf16 0.80–0.80" in seed_spread(tmp_path / "e.json", "val_auc")
