@@ -58,6 +58,7 @@ bench: setup
 	$(PY) bench/bench_precision.py compile
 	$(PY) bench/bench_precision.py equivalence --seeds 2022 1 2 3 4
 	$(PY) bench/bench_options.py
+	$(PY) bench/bench_cv_options.py
 	$(PY) bench/bench_realism.py
 	$(PY) bench/bench_real_patients.py --profile default
 	$(PY) bench/bench_sites.py --profile default

@@ -315,3 +315,38 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
                   f"generator v{data['generator_version']}")
     rows = pd.DataFrame(part["rows"]).set_index("experiment")
     return rows, {"provenance": provenance}
+
+
+def cv_options_table(path) -> pd.DataFrame:
+    """The cross-validation recipe's options (``bench/bench_cv_options.py``): per option
+    (training slices × epochs) the FLAIR network's patient AUC on each measured fold's test
+    patients and their mean, seconds per network here, and the default book's time it would
+    give on an AVX2 CPU in fp32 (the reference cold build, with the cross-validation family's
+    networks re-timed: this machine's seconds scaled by the two probe rates); the current
+    option is marked.
+
+    Args:
+        path: ``bench/results/cv_options.json``.
+
+    Example:
+        >>> cv_options_table("bench/results/cv_options.json")
+    """
+    data = result_or_note(path)
+    if isinstance(data, pd.DataFrame):
+        return data
+    runs = pd.DataFrame(data["rows"])
+    runs["slices"] = runs["slices"].astype(str)
+    scale = data["probe_img_s"] / data["reference_probe_img_s"]  # seconds here → there
+    option = runs.groupby(["slices", "epochs"], sort=False)
+    table = option["test_patient_auc"].mean().rename("patient AUC (mean of folds)").to_frame()
+    for fold, part in runs.groupby("fold"):
+        table[f"fold {fold} AUC"] = part.set_index(["slices", "epochs"])["test_patient_auc"]
+    table["s / network here"] = option["seconds"].mean()
+    cur = (str(data["current"]["slices"]), int(data["current"]["epochs"]))
+    extra = (table["s / network here"] - table.loc[cur, "s / network here"]) * scale
+    table["book (min, AVX2 fp32)"] = (data["reference_book_s"]
+                                      + data["cv_family_networks"] * extra) / 60
+    table["fits 45 min"] = (table["book (min, AVX2 fp32)"] * 60 <= data["budget_s"]).map(
+        {True: "yes", False: "no"})
+    table["current"] = ["◀" if idx == cur else "" for idx in table.index]
+    return table

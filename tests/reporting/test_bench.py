@@ -274,3 +274,24 @@ def test_seed_spread_says_the_range_per_arithmetic(tmp_path):
     text = seed_spread(tmp_path / "e.json")
     assert "2 seeds" in text and "bf16 0.70–0.85 and fp32 0.74–0.81" in text
     assert "validation AUC of bf16 0.80–0.80" in seed_spread(tmp_path / "e.json", "val_auc")
+
+
+def test_cv_options_table_projects_the_book_and_marks_the_current_option(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import cv_options_table
+
+    assert "not measured" in cv_options_table(tmp_path / "none.json").iloc[0, 0]
+    rows = [{"slices": s, "epochs": 3, "fold": f, "test_patient_auc": auc, "seconds": sec}
+            for s, sec, aucs in (("800", 20.0, (0.7, 0.8)), ("all", 120.0, (0.9, 0.9)))
+            for f, auc in zip((0, 1), aucs, strict=True)]
+    (tmp_path / "o.json").write_text(json.dumps({
+        "rows": rows, "current": {"slices": "800", "epochs": 3}, "cv_family_networks": 18,
+        "probe_img_s": 200.0, "reference_probe_img_s": 100.0, "reference_book_s": 2160.0,
+        "budget_s": 2700}))
+    table = cv_options_table(tmp_path / "o.json")
+    assert table.loc[("800", 3), "current"] == "◀" and table.loc[("800", 3), "fits 45 min"] == "yes"
+    assert table.loc[("800", 3), "patient AUC (mean of folds)"] == pytest.approx(0.75)
+    # 100 s more per network here is 200 s on the reference machine, × 18 networks = 60 min
+    assert table.loc[("all", 3), "book (min, AVX2 fp32)"] == pytest.approx(36 + 60)
+    assert table.loc[("all", 3), "fits 45 min"] == "no"

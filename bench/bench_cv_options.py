@@ -1,0 +1,90 @@
+"""The cross-validation recipe's options (issue 26): training slices per network (800, 1,600,
+all) × epochs (3, 5), each trained on folds 0 and 1 for FLAIR under the default profile
+(EfficientNet-Lite0 from ImageNet, online augmentation), scored per patient on the fold's test
+patients, with its training time; and the default book's time each option would give.
+
+The book's cross-validation family trains 18 networks (5 folds × 3 sequences, plus the
+leave-site-out, tumour-blanked and site-classifier networks), so an option changes the book by
+18 × (its seconds per network − the current option's). The book time is projected from the
+cold fp32 build on an AVX2 CPU (``bench/results/book_default_fp32.json``), scaling this
+machine's seconds by the two machines' probe rates.
+
+Run alone (nothing else on the cores): ``python bench/bench_cv_options.py``. It trains in a
+scratch results folder (``$GLIOMA_RESULTS``, default ``/tmp/glioma-cv-options``), so the book's
+cached networks are untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from dataclasses import replace
+from pathlib import Path
+
+OUT = Path(__file__).parent / "results"
+#: Networks of the cross-validation family in the default book (chapter 7 and its reuses).
+CV_FAMILY_NETWORKS = 18
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--slices", nargs="+", default=["800", "1600", "all"])
+    parser.add_argument("--epochs", type=int, nargs="+", default=[3, 5])
+    parser.add_argument("--out", type=Path, default=OUT / "cv_options.json")
+    args = parser.parse_args()
+    os.environ.setdefault("GLIOMA_RESULTS", "/tmp/glioma-cv-options")
+
+    import torch
+
+    from glioma_lib.config import get_profile
+    from glioma_lib.data.stages import prepare_data
+    from glioma_lib.evaluation.metrics import report
+    from glioma_lib.evaluation.vote import patient_mean
+    from glioma_lib.reporting.bench import checkout_commit
+    from glioma_lib.reporting.budget import probe_rate
+    from glioma_lib.training.recipe import cv_family, cv_recipe_for, run_recipe
+
+    base = get_profile("default")
+    data = prepare_data(base, progress=False)
+    current = {"slices": str(cv_family(base)[3] or "all"), "epochs": base.extra_epochs}
+    rows = []
+    for epochs in args.epochs:
+        d = replace(data, profile=replace(base, extra_epochs=epochs))
+        for slices in args.slices:
+            for fold in args.folds:
+                recipe = replace(cv_recipe_for(d.profile, f"fold{fold}", ("flair",)),
+                                 max_train=None if slices == "all" else int(slices))
+                start = time.perf_counter()
+                run = run_recipe(d, recipe)
+                seconds = time.perf_counter() - start
+                test = patient_mean(run.predictions, ["p_flair"])
+                val = patient_mean(run.val_predictions, ["p_flair"])
+                scores = report(test["label"], test["p_flair"])
+                rows.append({"slices": slices, "epochs": epochs, "fold": fold,
+                             "test_patient_auc": scores["auc"],
+                             "test_patient_accuracy": scores["accuracy"],
+                             "val_patient_auc": report(val["label"], val["p_flair"])["auc"],
+                             "train_images_per_epoch": run.runs["flair"].model.card.get(
+                                 "train_images_per_epoch"),
+                             "seconds": seconds})
+                print(json.dumps(rows[-1]), flush=True)
+    probe = probe_rate(base.backbone, base.image_size, base.batch_size, base.precision)
+    reference = json.loads((OUT / "book_default_fp32.json").read_text())
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+              "profile": base.name, "sequence": "flair", "folds": args.folds,
+              "current": current, "cv_family_networks": CV_FAMILY_NETWORKS,
+              "probe_img_s": probe, "reference_build": "book_default_fp32.json",
+              "reference_probe_img_s": reference["probe_img_s"],
+              "reference_book_s": reference["total_with_cohort_s"],
+              "budget_s": reference["budget_s"], "commit": checkout_commit(), "rows": rows}
+    args.out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
