@@ -48,37 +48,6 @@ def not_measured(path, why: str | None = None) -> pd.DataFrame:
     return pd.DataFrame({"value": [text]}, index=pd.Index(["result"], name="measure"))
 
 
-def result_or_note(path, needs: str | None = None, why: str | None = None
-                   ) -> dict | pd.DataFrame:
-    """A bench's result (the JSON as a dictionary), or, where the file does not exist or
-    lacks the entry ``needs``, the one-row "not measured" table the book shows instead (with
-    ``why`` when given).
-
-    Args:
-        path: the JSON file a bench wrote.
-        needs: a top-level entry the caller reads.
-        why: what the "not measured" row says.
-
-    Example:
-        >>> result_or_note("no/such.json")["value"].iloc[0]
-        'not measured yet (run make bench): such.json'
-    """
-    data = read_result(path)
-    if data is None or (needs is not None and needs not in data):
-        return not_measured(path, why)
-    return data
-
-
-#: The rows of chapter 8's table of ``bench/results/predict.json``: result key → row label.
-PREDICT_ROWS = {
-    "machine": "machine", "image_size": "image size (px)",
-    "in_process_with_mask_s": "one patient, with mask (s)",
-    "in_process_automatic_window_s": "one patient, automatic window (s)",
-    "in_process_with_png_s": "one patient, with Grad-CAM PNG (s)",
-    "command_with_mask_s": "the command in a new process, with mask (s)",
-    "target_s": "target (s)", "peak_rss_MiB": "peak memory (MiB)"}
-
-
 def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
     """A benchmark result file (``bench/results/*.json``) as a two-column table.
 
@@ -331,9 +300,9 @@ def cv_options_table(path) -> pd.DataFrame:
     Example:
         >>> cv_options_table("bench/results/cv_options.json")
     """
-    data = result_or_note(path)
-    if isinstance(data, pd.DataFrame):
-        return data
+    data = read_result(path)
+    if data is None:
+        return not_measured(path)
     runs = pd.DataFrame(data["rows"])
     runs["slices"] = runs["slices"].astype(str)
     scale = data["probe_img_s"] / data["reference_probe_img_s"]  # seconds here → there

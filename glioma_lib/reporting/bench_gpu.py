@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .bench import result_or_note
+from .bench import not_measured, read_result
 
 
 def gpu_throughput_table(path) -> pd.DataFrame:
@@ -20,10 +20,10 @@ def gpu_throughput_table(path) -> pd.DataFrame:
     Example:
         >>> gpu_throughput_table("bench/results/gpu_check.json")
     """
-    data = result_or_note(path, why="no GPU was lent to a session since bench/gpu_check.py "
-                                    "exists")
-    if isinstance(data, pd.DataFrame):
-        return data
+    data = read_result(path)
+    if data is None:
+        return not_measured(path, "no GPU was lent to a session since bench/gpu_check.py "
+                                  "exists")
     t = data["throughput"]
     rows = []
     for r in [t["googlenet"], *t["backbones"]]:
@@ -51,9 +51,9 @@ def gpu_projection_table(path) -> pd.DataFrame:
     Example:
         >>> gpu_projection_table("bench/results/gpu_check.json")["hours"].sum()
     """
-    data = result_or_note(path, "projection", "no GPU projection measured")
-    if isinstance(data, pd.DataFrame):
-        return data
+    data = read_result(path)
+    if data is None or "projection" not in data:
+        return not_measured(path, "no GPU projection measured")
     frame = pd.DataFrame(data["projection"]["groups"])
     frame["hours"] = frame["seconds"] / 3600
     return frame.rename(columns={"images_each": "images per network", "img_s": "img/s"}
@@ -70,9 +70,9 @@ def gpu_recipe_table(path) -> pd.DataFrame:
     Example:
         >>> gpu_recipe_table("bench/results/gpu_check.json")
     """
-    data = result_or_note(path, "recipe", "no CUDA/CPU recipe comparison")
-    if isinstance(data, pd.DataFrame):
-        return data
+    data = read_result(path)
+    if data is None or "flair_cuda_vs_cpu" not in data.get("recipe", {}):
+        return not_measured(path, "no CUDA/CPU recipe comparison")
     return pd.DataFrame(data["recipe"]["flair_cuda_vs_cpu"]).set_index("epoch")
 
 
@@ -87,9 +87,9 @@ def grid_table(path) -> pd.DataFrame:
     Example:
         >>> grid_table("bench/results/grid.json")
     """
-    data = result_or_note(path)
-    if isinstance(data, pd.DataFrame):
-        return data
+    data = read_result(path)
+    if data is None:
+        return not_measured(path)
     rows = [{"where": f"CPU, {r['workers']} worker(s) × {r['threads_each']} thread(s)",
              "what": f"{r['networks']} cross-validation networks (default)",
              "hours": r["seconds"] / 3600, "minutes": r["seconds"] / 60}
