@@ -12,7 +12,10 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
 from .bench import checkout_commit
+from .exhibit import markdown_table
 
 #: The packages whose versions the record names.
 PACKAGES = ("torch", "torchvision", "timm", "numpy", "nibabel", "scikit-learn", "papermill",
@@ -87,8 +90,7 @@ def record_run(path: str | Path, profile: str, root: Path | None = None) -> dict
     return record
 
 
-def _chapter_row(path: Path, current: str | None, rerun: list[str] | None) -> dict:
-    meta = json.loads(path.read_text())["metadata"]
+def _chapter_row(path: Path, meta: dict, current: str | None, rerun: list[str] | None) -> dict:
     pm, build = meta.get("papermill", {}), meta.get(META_KEY, {})
     params = pm.get("parameters", {})
     commit = build.get("commit", "not recorded")
@@ -103,12 +105,9 @@ def _chapter_row(path: Path, current: str | None, rerun: list[str] | None) -> di
 
 def _table(rows: list[dict], caption: str, label: str) -> str:
     """A numbered MyST table with its caption (the book's tables all carry one)."""
-    columns = list(rows[0])
-    lines = [f":::{{table}} {caption}", f":name: {label}", "",
-             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r[c]).replace("|", "/") for c in columns) + " |"
-              for r in rows]
-    return "\n".join([*lines, ":::"])
+    frame = pd.DataFrame(rows)
+    body = markdown_table(frame.set_index(frame.columns[0]))
+    return "\n".join([f":::{{table}} {caption}", f":name: {label}", "", body, ":::"])
 
 
 def build_record_page(notebooks_dir: str | Path, rerun: list[str] | None = None,
@@ -126,11 +125,10 @@ def build_record_page(notebooks_dir: str | Path, rerun: list[str] | None = None,
         >>> page = build_record_page("_build/src/notebooks")
     """
     paths = sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+    metas = [json.loads(p.read_text())["metadata"] for p in paths]
     current = checkout_commit(root)
-    rows = [_chapter_row(p, current, rerun) for p in paths]
-    latest = {}
-    for p in paths:
-        latest = json.loads(p.read_text())["metadata"].get(META_KEY) or latest
+    rows = [_chapter_row(p, meta, current, rerun) for p, meta in zip(paths, metas, strict=True)]
+    latest = next((m[META_KEY] for m in reversed(metas) if m.get(META_KEY)), {})
     text = ["# Build record", "",
             f"How the book you are reading was built: {len(rows)} chapters, executed with "
             f"papermill at commit {current or 'unknown'} (`+changes`: the working tree "
