@@ -97,17 +97,19 @@ def _progress_lines(path: Path, log, expected_s: float | None):
     stop, start = threading.Event(), time.perf_counter()
 
     def tail() -> None:
-        seen = 0
-        while True:
-            done = stop.wait(2.0)
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-            for line in lines[seen:]:
-                left = "" if expected_s is None else f"; chapter about " \
-                    f"{max(expected_s - (time.perf_counter() - start), 0) / 60:.0f} min left"
-                log(f"[train] {line}{left}")
-            seen = len(lines)
-            if done:
-                return
+        pending = ""
+        with open(path, encoding="utf-8", errors="replace") as lines:
+            while True:
+                done = stop.wait(2.0)
+                # only what was appended since the last look; a line half-written stays
+                # pending until its newline arrives
+                *complete, pending = (pending + lines.read()).split("\n")
+                for line in complete:
+                    left = "" if expected_s is None else f"; chapter about " \
+                        f"{max(expected_s - (time.perf_counter() - start), 0) / 60:.0f} min left"
+                    log(f"[train] {line}{left}")
+                if done:
+                    return
 
     thread = threading.Thread(target=tail, daemon=True)
     thread.start()
