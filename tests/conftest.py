@@ -47,6 +47,15 @@ def write_patient(folder: Path, pid: str, vols=None, suffix=".nii.gz", names=Non
     return out
 
 
+def tiny_cohort(root: Path, site: str, shape=None) -> Path:
+    """14 tiny patients (6 LGG, 8 HGG) named ``BraTS19_<site>_<i>_1`` in the BraTS 2019 layout
+    under ``root``; ``shape``: each patient's volumes drawn by :func:`tiny_volumes` (seed i)."""
+    for i in range(14):
+        vols = None if shape is None else tiny_volumes(i, shape=shape)
+        write_patient(root / ("LGG" if i < 6 else "HGG"), f"BraTS19_{site}_{i:03d}_1", vols)
+    return root
+
+
 @pytest.fixture
 def cohort_2019(tmp_path) -> Path:
     """A BraTS 2019 layout: 2 LGG + 3 HGG tiny patients."""
@@ -91,9 +100,7 @@ def slice_frame(n_lgg=12, n_hgg=18, per=5, skill=2.0, seed=0) -> pd.DataFrame:
 def unit_data(tmp_path_factory):
     """A 14-patient tiny cohort prepared under a small unit profile (its own results)."""
     tmp = tmp_path_factory.mktemp("exp")
-    root = tmp / "MICCAI_BraTS_2019_Data_Training"
-    for i in range(14):
-        write_patient(root / ("LGG" if i < 6 else "HGG"), f"BraTS19_EXP_{i:03d}_1")
+    root = tiny_cohort(tmp / "MICCAI_BraTS_2019_Data_Training", "EXP")
     from dataclasses import replace
 
     from glioma_lib.config import get_profile

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import run_killable, tiny_volumes, write_patient
+from conftest import run_killable, tiny_cohort
 
 SCRIPT = """
 import sys
@@ -37,10 +37,8 @@ def _run(cohort: Path, results: Path, out: Path, kill_when=None):
 
 @pytest.mark.slow
 def test_killed_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
-    cohort = tmp_path / "MICCAI_BraTS_2019_Data_Training"
-    for i in range(14):
-        write_patient(cohort / ("LGG" if i < 6 else "HGG"), f"BraTS19_KIL_{i:03d}_1",
-                      tiny_volumes(i, shape=(48, 48, 16)))
+    cohort = tiny_cohort(tmp_path / "MICCAI_BraTS_2019_Data_Training", "KIL",
+                         shape=(48, 48, 16))
     _run(cohort, tmp_path / "plain", tmp_path / "plain.csv")
     models = tmp_path / "killed" / "kill" / "models" / "patient"
     code = _run(cohort, tmp_path / "killed", tmp_path / "killed.csv",
