@@ -48,6 +48,16 @@ def not_measured(path, why: str | None = None) -> pd.DataFrame:
     return pd.DataFrame({"value": [text]}, index=pd.Index(["result"], name="measure"))
 
 
+#: The rows of chapter 8's table of ``bench/results/predict.json``: result key → row label.
+PREDICT_ROWS = {
+    "machine": "machine", "image_size": "image size (px)",
+    "in_process_with_mask_s": "one patient, with mask (s)",
+    "in_process_automatic_window_s": "one patient, automatic window (s)",
+    "in_process_with_png_s": "one patient, with Grad-CAM PNG (s)",
+    "command_with_mask_s": "the command in a new process, with mask (s)",
+    "target_s": "target (s)", "peak_rss_MiB": "peak memory (MiB)"}
+
+
 def bench_table(path, keys: dict[str, str] | None = None) -> pd.DataFrame:
     """A benchmark result file (``bench/results/*.json``) as a two-column table.
 
