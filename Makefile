@@ -62,6 +62,7 @@ bench: setup
 	$(PY) bench/bench_realism.py
 	$(PY) bench/bench_real_patients.py --profile default
 	$(PY) bench/bench_sites.py --profile default
+	$(PY) bench/bench_cv_balance.py --profile default
 
 clean:
 	rm -rf _build results

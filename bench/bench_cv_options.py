@@ -46,11 +46,13 @@ def main() -> None:
     from glioma_lib.evaluation.vote import patient_mean
     from glioma_lib.reporting.bench import checkout_commit
     from glioma_lib.reporting.budget import probe_rate
-    from glioma_lib.training.recipe import cv_family, cv_recipe_for, run_recipe
+    from glioma_lib.training.crossval import cv_option
+    from glioma_lib.training.recipe import cv_recipe_for, run_recipe
 
     base = get_profile("default")
     data = prepare_data(base, progress=False)
-    current = {"slices": str(cv_family(base)[3] or "all"), "epochs": base.extra_epochs}
+    slices, epochs = cv_option(base)
+    current = {"slices": slices, "epochs": epochs}
     rows = []
     for epochs in args.epochs:
         d = replace(data, profile=replace(base, extra_epochs=epochs))

@@ -2,7 +2,7 @@
 BraTS patients of ``../shared/brats-sample`` (issue 15: "report the same figure on the four
 shared patients after each change").
 
-Grades every real patient with ``glioma_lib.predict.grade`` — the rule of ``glioma-grade
+Grades every real patient with ``glioma_lib.real_sample.grade_sample`` — the rule of ``glioma-grade
 predict`` — using the patient-protocol models of the last ``make book`` (``results/<profile>/
 models/patient``), once with the BraTS mask and once with the automatic tumour window, and
 writes ``bench/results/real_patients.json``: per patient the true grade, the verdict, the
@@ -22,7 +22,6 @@ import platform
 from pathlib import Path
 
 from glioma_lib.config import project_root, stage_dir
-from glioma_lib.data.brats import index_cohort
 from glioma_lib.data.synth import GENERATOR_VERSION
 
 OUT = Path(__file__).parent / "results"
@@ -30,8 +29,7 @@ SAMPLE = project_root().parent / "shared" / "brats-sample"
 
 
 def main() -> None:
-    from glioma_lib.evaluation.metrics import report
-    from glioma_lib.predict import grade
+    from glioma_lib.real_sample import grade_sample, sample_summary
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
@@ -44,33 +42,12 @@ def main() -> None:
         result["skipped"] = f"absent: {SAMPLE if not SAMPLE.exists() else models}"
         print(result["skipped"])
     else:
-        cohort = index_cohort(SAMPLE)
-        rows = []
-        for _, patient in cohort.iterrows():
-            for method in ("mask", "automatic"):
-                files = {s: patient[s] for s in ("t1", "t2", "flair")}
-                if method == "mask":
-                    files["seg"] = patient["seg"]
-                report, _ = grade(files, models, "patient")
-                rows.append({"patient_id": patient["patient_id"], "grade": patient["grade"],
-                             "window": method, "verdict": report["grade"],
-                             "score_hgg": report["score_hgg"],
-                             **{f"p_{s}": v["probability_hgg"]
-                                for s, v in report["sequences"].items()},
-                             "weights": report["models"]["flair"]["weights"]})
-                print(json.dumps(rows[-1]), flush=True)
-        summary = {}
-        for method in ("mask", "automatic"):
-            part = [r for r in rows if r["window"] == method]
-            truth = [r["grade"] == "HGG" for r in part]
-            summary[method] = {
-                "accuracy": sum(r["verdict"] == r["grade"] for r in part) / len(part),
-                "auc": (report(truth, [r["score_hgg"] for r in part])["auc"]
-                        if len(set(truth)) == 2 else None),
-                "patients": len(part)}
-        result.update({"sample": f"{SAMPLE.name}: {len(cohort)} real BraTS patients",
-                       "patients": rows, "summary": summary})
-        print(json.dumps(summary))
+        rows = grade_sample(SAMPLE, models, "patient")
+        result.update({"sample": f"{SAMPLE.name}: {rows['patient_id'].nunique()} real BraTS "
+                                 f"patients",
+                       "patients": json.loads(rows.to_json(orient="records")),
+                       "summary": sample_summary(rows)})
+        print(rows.to_string(), json.dumps(result["summary"]), sep="\n")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "real_patients.json").write_text(json.dumps(result, indent=1) + "\n")
 

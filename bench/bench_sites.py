@@ -10,6 +10,12 @@ not hold, so this bench runs both with the same code
 reuses the book's cached models when ``make book`` ran before (same profile, same cache key).
 The de-confounded profile keeps its own results folder (``results/<profile>-deconfounded``).
 
+Sim-to-real: each cohort's cross-validation fold-0 networks (T1, T2, FLAIR; the confounded
+cohort's are the book's own) also grade the four real BraTS patients of
+``../shared/brats-sample`` with and without the mask (:func:`glioma_lib.real_sample.grade_sample`),
+so chapter 7 can ask whether networks trained where the site cannot help grade real patients
+better. Skipped with a note where ``../shared`` is absent.
+
     python bench/bench_sites.py --profile default
 """
 
@@ -22,15 +28,30 @@ import platform
 from dataclasses import replace
 from pathlib import Path
 
-from glioma_lib.config import get_profile
+from glioma_lib.config import get_profile, project_root, stage_dir
 from glioma_lib.data.stages import prepare_data
 from glioma_lib.data.synth import GENERATOR_VERSION
 from glioma_lib.evaluation.sites import site_experiments
+from glioma_lib.real_sample import grade_sample, sample_summary
 from glioma_lib.reporting.bench import checkout_commit
 from glioma_lib.reporting.sites import site_conclusion
-from glioma_lib.training.crossval import cv_recipe_text
+from glioma_lib.training.crossval import cv_recipe_text, fold_run
 
 OUT = Path(__file__).parent / "results"
+SAMPLE = project_root().parent / "shared" / "brats-sample"
+
+
+def sim_to_real(data) -> dict:
+    """The cohort's fold-0 networks (all three sequences) grading the real sample."""
+    if not SAMPLE.exists():
+        return {"skipped": f"absent: {SAMPLE}"}
+    run = fold_run(data, 0)  # the three fold-0 networks (reused where cached)
+    tag = run.runs["flair"].folder.parent.name
+    rows = grade_sample(SAMPLE, stage_dir(data.profile, "models"), tag)
+    return {"models": tag, "sample": f"{SAMPLE.name}: {rows['patient_id'].nunique()} real "
+                                     f"BraTS patients",
+            "patients": json.loads(rows.to_json(orient="records")),
+            "summary": sample_summary(rows)}
 
 
 def main() -> None:
@@ -51,7 +72,8 @@ def main() -> None:
         result["cohorts"][name] = {
             "site_confounded": profile.site_confounded,
             "conclusion": site_conclusion(rows),
-            "rows": json.loads(rows.reset_index().to_json(orient="records"))}
+            "rows": json.loads(rows.reset_index().to_json(orient="records")),
+            "sim_to_real": sim_to_real(data)}
         print(name, json.dumps(result["cohorts"][name], indent=1), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "sites.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -19,9 +19,11 @@ The layers, each importing only from those above it in this list (a test reads t
 * :mod:`glioma_lib.reporting` — ``cells`` (metric tables for the reader), ``captions``,
   ``beside_paper``, ``sites``, ``section``, ``beyond`` and ``headline`` (chapters 6 and 7,
   one call per experiment), ``plots``, ``bench``, ``bench_gpu``, ``bench_precision``,
-  ``budget``, ``build_record``, ``chapter``;
-* ``pipeline`` (papermill + Jupyter Book), ``predict`` (grade one patient), ``cli``, ``demo``
-  (chapter 8's runs of the command).
+  ``bench_cv`` (the benches beside the cross-validation), ``budget``, ``build_record``,
+  ``chapter``;
+* ``pipeline`` (papermill + Jupyter Book), ``predict`` (grade one patient), ``real_sample``
+  (a real BraTS folder graded by a book's networks), ``cli``, ``demo`` (chapter 8's runs of
+  the command).
 
 What a chapter or a user calls is re-exported here (``import glioma_lib as gl``;
 ``gl.get_profile("smoke")``), imported on first use so that ``import glioma_lib`` stays
@@ -98,6 +100,7 @@ _PUBLIC = {
     "shuffled_grades": "reporting.beyond", "per_patient": "reporting.beyond",
     "vote_against_best_single": "reporting.beyond", "fusion": "reporting.beyond",
     "transfer": "reporting.beyond", "calibration_check": "reporting.beyond",
+    "cv_option": "training.crossval", "grade_sample": "real_sample",
     "cross_validation": "reporting.headline", "operating_points": "reporting.headline",
     "headline_beside_paper": "reporting.headline", "site_section": "reporting.headline",
     "grade": "predict",
@@ -117,13 +120,14 @@ _MOVED = {
     "plots": "reporting.plots", "shortcut": "evaluation.sites",
     # modules the chapters use as ``gl.<name>``
     "bench": "reporting.bench", "bench_gpu": "reporting.bench_gpu",
-    "bench_precision": "reporting.bench_precision", "budget": "reporting.budget",
+    "bench_precision": "reporting.bench_precision", "bench_cv": "reporting.bench_cv",
+    "budget": "reporting.budget",
     "window": "evaluation.window", "measure": "models.measure",
     "operating": "evaluation.operating", "exhibit": "reporting.exhibit",
 }
 
 _SUBMODULES = ("data", "models", "training", "evaluation", "reporting", "config", "store",
-               "paper", "pipeline", "predict", "demo", "cli")
+               "paper", "pipeline", "predict", "real_sample", "demo", "cli")
 
 __all__ = sorted(_PUBLIC) + ["__version__", *_SUBMODULES]
 

@@ -23,7 +23,8 @@ from glioma_lib.config import project_root
 LIB = project_root() / "glioma_lib"
 #: config → data → models → training → evaluation → reporting → the commands.
 LAYERS = {"config": 0, "store": 0, "paper": 0, "data": 1, "models": 2, "training": 3,
-          "evaluation": 4, "reporting": 5, "pipeline": 6, "predict": 6, "demo": 6, "cli": 6}
+          "evaluation": 4, "reporting": 5, "pipeline": 6, "predict": 6, "real_sample": 6,
+          "demo": 6, "cli": 6}
 PURE = ("config", "evaluation.metrics", "evaluation.vote", "data.splits", "training.precision",
         "reporting.captions", "evaluation.uncertainty")
 

@@ -4,5 +4,5 @@ call per experiment for chapters 6 and 7 (:mod:`.beyond`, :mod:`.headline`, retu
 :mod:`.section`), figures (:mod:`.plots`), captions (:mod:`.captions`), numbered tables and
 figures with their captions in the text (:mod:`.exhibit`), a chapter's set-up
 (:mod:`.chapter`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
-:mod:`.bench_precision`), the book's time per option (:mod:`.budget`) and the build record
-(:mod:`.build_record`)."""
+:mod:`.bench_precision`, :mod:`.bench_cv`), the book's time per option (:mod:`.budget`)
+and the build record (:mod:`.build_record`)."""

@@ -296,16 +296,19 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
     return rows, {"provenance": provenance}
 
 
-def cv_options_table(path) -> pd.DataFrame:
+def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFrame:
     """The cross-validation recipe's options (``bench/bench_cv_options.py``): per option
     (training slices × epochs) the FLAIR network's patient AUC on each measured fold's test
     patients and their mean, seconds per network here, and the default book's time it would
     give on an AVX2 CPU in fp32 (the reference cold build, with the cross-validation family's
-    networks re-timed: this machine's seconds scaled by the two probe rates); the current
-    option is marked.
+    networks re-timed: this machine's seconds scaled by the two probe rates). The projection
+    starts from the option the reference build ran (``"current"`` in the file, marked
+    "reference"); ``chosen`` (the profile's option now) is marked "chosen".
 
     Args:
         path: ``bench/results/cv_options.json``.
+        chosen: (slices, epochs) of the profile's recipe
+            (:func:`glioma_lib.training.crossval.cv_option`); default the file's current.
 
     Example:
         >>> cv_options_table("bench/results/cv_options.json")
@@ -327,5 +330,8 @@ def cv_options_table(path) -> pd.DataFrame:
                                       + data["cv_family_networks"] * extra) / 60
     table["fits 45 min"] = (table["book (min, AVX2 fp32)"] * 60 <= data["budget_s"]).map(
         {True: "yes", False: "no"})
-    table["current"] = ["◀" if idx == cur else "" for idx in table.index]
+    chosen = (str(chosen[0]), int(chosen[1])) if chosen else cur
+    table["recipe"] = [", ".join(word for word, hit in (("reference", idx == cur),
+                                                        ("chosen", idx == chosen)) if hit)
+                       for idx in table.index]
     return table

@@ -20,13 +20,14 @@ from .section import Section
 from .sites import site_conclusion, site_contrast, site_table
 
 
-def cross_validation(data, **bootstrap) -> Section:
+def cross_validation(data, class_weight: str | None = None, **bootstrap) -> Section:
     """The patient-level k-fold cross-validation, every patient tested once, graded per
     patient (:func:`glioma_lib.evaluation.tables.patient_table`), with the always-HGG
     accuracy beside it.
 
     Args:
         data: the prepared data stages.
+        class_weight: None (the paper's unweighted loss) or ``"balanced"`` (the named variant).
         bootstrap: ``n_resamples`` and ``seed`` of the patient bootstrap.
 
     Example:
@@ -34,7 +35,7 @@ def cross_validation(data, **bootstrap) -> Section:
         >>> cross_validation(data).values["cv_vote_auc"]
     """
     p = data.profile
-    cv = cross_validate(data)
+    cv = cross_validate(data, class_weight=class_weight)
     frame = with_votes(cv.predictions, p.sequences)
     folds = frame.groupby("patient_id")["fold"].nunique()
     cv_table = tables.patient_table(frame, p.sequences, **bootstrap)

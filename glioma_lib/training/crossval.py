@@ -27,12 +27,28 @@ def cv_recipe(profile: Profile) -> dict:
 
     Example:
         >>> cv_recipe(get_profile("default"))
-        {'backbone': 'efficientnet_lite0', 'light': True, 'max_train': 800}
+        {'backbone': 'efficientnet_lite0', 'light': False, 'max_train': 800}
     """
     from .recipe import cv_family
 
     backbone, _, light, max_train = cv_family(profile)
     return {"backbone": backbone, "light": light, "max_train": max_train}
+
+
+def cv_option(profile: Profile) -> tuple[str, int]:
+    """The cross-validation recipe as an option of ``bench/bench_cv_options.py``: (training
+    slices per network, or ``"all"``; epochs).
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> cv_option(get_profile("default"))
+        ('800', 5)
+    """
+    r = cv_recipe(profile)
+    epochs = profile.extra_epochs if r["light"] else profile.epochs
+    return str(r["max_train"] or "all"), epochs
 
 
 def cv_recipe_text(profile: Profile) -> str:
@@ -43,10 +59,10 @@ def cv_recipe_text(profile: Profile) -> str:
 
     Example:
         >>> cv_recipe_text(get_profile("default"))
-        'efficientnet_lite0, 3 epochs of online augmentation, 800 training slices per model'
+        'efficientnet_lite0, 5 epochs of online augmentation, 800 training slices per model'
     """
     r = cv_recipe(profile)
-    epochs = profile.extra_epochs if r["light"] else profile.epochs
+    epochs = cv_option(profile)[1]
     aug = "online augmentation" if r["light"] or not profile.offline_aug else "offline 6× + online"
     slices = ("all training slices" if r["max_train"] is None
               else f"{r['max_train']} training slices")
@@ -67,7 +83,8 @@ class CrossValidation:
 
 
 def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
-             backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS) -> ProtocolRun:
+             backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
+             class_weight: str | None = None) -> ProtocolRun:
     """One fold of :func:`cross_validate`: the cross-validation recipe on that fold's split
     (:func:`glioma_lib.training.recipe.cv_recipe_for`), cached under its derived tag
     (``cv-fold<k>``; another backbone or random initialisation gets its own, e.g.
@@ -80,6 +97,8 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
         sequences: default the profile's.
         backbone: default the recipe's (:func:`cv_recipe`).
         weights: ``"imagenet"``, None (random init) or, by default, the profile's.
+        class_weight: None (the paper's unweighted loss) or ``"balanced"`` (cached apart,
+            ``cv-fold<k>-balanced``).
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
@@ -88,11 +107,13 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
     from .recipe import cv_recipe_for, run_recipe
 
     recipe = cv_recipe_for(data.profile, f"fold{fold}", sequences, backbone,
-                           "profile" if weights == PROFILE_WEIGHTS else weights)
+                           "profile" if weights == PROFILE_WEIGHTS else weights,
+                           class_weight=class_weight)
     return run_recipe(data, recipe)
 
 
-def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> CrossValidation:
+def cross_validate(data: Data, sequences: tuple[str, ...] | None = None,
+                   class_weight: str | None = None) -> CrossValidation:
     """Patient-level, grade-stratified ``profile.kfold``-fold cross-validation
     (:func:`glioma_lib.data.splits.patient_kfold`; fewer folds where a grade has fewer
     patients): each fold's patients are tested by models trained without them, so the pooled
@@ -101,13 +122,15 @@ def cross_validate(data: Data, sequences: tuple[str, ...] | None = None) -> Cros
     Args:
         data: the prepared data stages.
         sequences: default the profile's.
+        class_weight: None (the paper's unweighted loss) or ``"balanced"``: the named
+            class-weighted variant (``bench/bench_cv_balance.py``).
 
     Example:
         >>> cv = cross_validate(prepare_data(get_profile("smoke")))
         >>> cv.predictions.groupby("fold")["patient_id"].nunique()
     """
     n_folds = int(data.kfold().max()) + 1  # fewer than profile.kfold in a tiny cohort
-    runs = {k: fold_run(data, k, sequences) for k in range(n_folds)}
+    runs = {k: fold_run(data, k, sequences, class_weight=class_weight) for k in range(n_folds)}
     pooled = pd.concat([r.predictions.assign(fold=k) for k, r in runs.items()],
                        ignore_index=True)
     return CrossValidation(runs, pooled)

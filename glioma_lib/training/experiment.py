@@ -100,13 +100,17 @@ class ProtocolSpec:
     light: bool = False
     #: Train and test on slices whose (dilated) tumour is blanked: the tumour-masked control.
     blank: bool = False
+    #: Class weights of the loss: None (the paper's) or ``"balanced"``
+    #: (:func:`glioma_lib.training.train.class_weights`).
+    class_weight: str | None = None
 
     @classmethod
     def build(cls, data: Data, protocol: str, profile: Profile | None = None,
               labels: np.ndarray | None = None, tag: str | None = None,
               backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
               light: bool = False, max_train: int | None = None,
-              split: np.ndarray | None = None, blank: bool = False) -> ProtocolSpec:
+              split: np.ndarray | None = None, blank: bool = False,
+              class_weight: str | None = None) -> ProtocolSpec:
         """The spec of :func:`run_protocol` (same arguments)."""
         profile = profile or data.profile
         if light:
@@ -126,7 +130,7 @@ class ProtocolSpec:
         y = data.slices.labels if labels is None else np.asarray(labels)
         return cls(data, protocol, profile, y, split, tr, va, te, backbone or profile.backbone,
                    profile.weights if weights == PROFILE_WEIGHTS else weights, tag or protocol,
-                   light, blank)
+                   light, blank, class_weight)
 
     @property
     def n_classes(self) -> int:
@@ -153,6 +157,8 @@ class ProtocolSpec:
         p = self.profile
         extra = ({"inputs": f"tumour blanked, mask dilated {BLANK_DILATE_PX} px"} if self.blank
                  else {})
+        if self.class_weight:  # absent for the paper's loss: caches made before stay valid
+            extra["class_weight"] = self.class_weight
         return {"stage": "model", "training_version": TRAINING_VERSION, **extra,
                 "slices": self.data.slices.fingerprint, "protocol": self.protocol,
                 "split": array_digest(self.split),
@@ -223,14 +229,15 @@ def _train(spec: ProtocolSpec, sequence: str, folder: Path, manifest: dict,
     if p.offline_aug:
         x_tr, y_tr = expand_offline(x_tr, y_tr)
     history = train_model(model, x_tr, y_tr, images[spec.val_rows], spec.labels[spec.val_rows],
-                          TrainConfig.from_profile(p, progress=progress), folder,
+                          replace(TrainConfig.from_profile(p, progress=progress),
+                                  class_weight=spec.class_weight), folder,
                           run_key=fingerprint(manifest))
     card = model_card(model, sequence, p.image_size, p.n_slices, p.name, spec.protocol,
                       extra={"precision": precision_name(device, p.precision, spec.backbone),
                              "data": spec.data.source,
                              "light": spec.light, "train_images_per_epoch": len(x_tr),
                              "epochs": p.epochs, "n_classes": spec.n_classes,
-                             "tumour_blanked": spec.blank,
+                             "tumour_blanked": spec.blank, "class_weight": spec.class_weight,
                              "train_seconds": float(history["seconds"].sum())})
     write_json(folder / "model.json", card)
     model.card = card
@@ -262,7 +269,8 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                  backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
                  sequences: tuple[str, ...] | None = None, light: bool = False,
                  max_train: int | None = None, split: np.ndarray | None = None,
-                 blank: bool = False, progress: bool = False) -> ProtocolRun:
+                 blank: bool = False, class_weight: str | None = None,
+                 progress: bool = False) -> ProtocolRun:
     """Train one model per sequence on ``protocol``'s split and predict its val and test rows.
 
     Args:
@@ -286,6 +294,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
             ``protocol``'s (e.g. :func:`glioma_lib.data.splits.leave_site_out` or
             :func:`~glioma_lib.data.splits.fold_split`); part of each model's cache key.
         blank: train and test on tumour-blanked slices (the tumour-masked control).
+        class_weight: None (the paper's unweighted loss) or ``"balanced"``.
 
     Each model is cached (:func:`train_sequence`); a killed book picks up where it stopped.
 
@@ -294,7 +303,7 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
         >>> run.predictions[["patient_id", "label", "p_flair"]].head()
     """
     spec = ProtocolSpec.build(data, protocol, profile, labels, tag, backbone, weights, light,
-                              max_train, split, blank)
+                              max_train, split, blank, class_weight)
     sequences = tuple(sequences or spec.profile.sequences)
     runs = {seq: train_sequence(spec, seq, progress) for seq in sequences}
     test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")

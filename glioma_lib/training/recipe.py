@@ -37,6 +37,8 @@ class Recipe:
     (the patient-level cross-validation's fold k) or ``"leave-site-out"``. ``labels``:
     ``"grade"``, ``"shuffled"`` (grades permuted across patients) or ``"site"`` (the site
     classifier). ``weights``: ``"imagenet"`` or None (random initialisation).
+    ``class_weight``: None (the paper's unweighted loss) or ``"balanced"`` (the named
+    class-weighted variant of the cross-validation, ``bench/bench_cv_balance.py``).
     """
 
     split: str
@@ -47,6 +49,7 @@ class Recipe:
     labels: str = "grade"
     blank: bool = False
     sequences: tuple[str, ...] = SEQUENCES
+    class_weight: str | None = None
 
     def __post_init__(self):
         if self.labels not in LABELS:
@@ -74,7 +77,7 @@ class Recipe:
         ``sites-leave-out``), what the labels or inputs change (``shuffled-``,
         ``sites-classifier``, ``sites-blanked``, ``-fusion``), then every way the recipe
         differs from its profile family (``-<backbone>``, ``-scratch``/``-imagenet``,
-        ``-light``/``-full``, ``-n<slices>``).
+        ``-light``/``-full``, ``-n<slices>``) and a weighted loss (``-balanced``).
 
         Example:
             >>> Recipe("fold0", "efficientnet_lite0", None, True, 800).tag(get_profile("default"))
@@ -100,6 +103,8 @@ class Recipe:
             base += "-light" if self.light else "-full"
         if self.max_train != max_train:
             base += f"-n{self.max_train or 'all'}"
+        if self.class_weight:
+            base += f"-{self.class_weight}"
         return base
 
 
@@ -128,7 +133,7 @@ def cv_family(profile: Profile) -> tuple:
 
     Example:
         >>> cv_family(get_profile("default"))
-        ('efficientnet_lite0', 'imagenet', True, 800)
+        ('efficientnet_lite0', 'imagenet', False, 800)
     """
     return (profile.cv_backbone or profile.backbone, profile.weights, profile.cv_light,
             profile.cv_train_slices)
@@ -302,7 +307,7 @@ def spec_of(data: Data, recipe: Recipe) -> ProtocolSpec:
     return ProtocolSpec.build(data, recipe.protocol, None, recipe_labels(data, recipe),
                               recipe.tag(data.profile), recipe.backbone, recipe.weights,
                               recipe.light, recipe.max_train, recipe_split(data, recipe),
-                              recipe.blank)
+                              recipe.blank, recipe.class_weight)
 
 
 def run_recipe(data: Data, recipe: Recipe | str, progress: bool = False) -> ProtocolRun:
@@ -322,4 +327,5 @@ def run_recipe(data: Data, recipe: Recipe | str, progress: bool = False) -> Prot
                         tag=recipe.tag(data.profile), backbone=recipe.backbone,
                         weights=recipe.weights, sequences=recipe.sequences, light=recipe.light,
                         max_train=recipe.max_train, split=recipe_split(data, recipe),
-                        blank=recipe.blank, progress=progress)
+                        blank=recipe.blank, class_weight=recipe.class_weight,
+                        progress=progress)

@@ -56,6 +56,9 @@ class TrainConfig:
     #: when the run sees at least :data:`COMPILE_MIN_IMAGES` training images (where the
     #: measured speed-up repays the compile time), ``"always"`` or ``"never"``. Never on CPU.
     compile: str = "auto"
+    #: Class weights of the training loss: None (the paper's unweighted cross-entropy) or
+    #: ``"balanced"`` (each class weighs n / (classes × n_class): :func:`class_weights`).
+    class_weight: str | None = None
 
     @classmethod
     def from_profile(cls, profile, progress: bool = False) -> TrainConfig:
@@ -64,6 +67,33 @@ class TrainConfig:
                    lr_backbone=profile.lr_backbone, lr_head=profile.lr_head, seed=profile.seed,
                    image_size=profile.image_size, progress=progress,
                    precision=profile.precision)
+
+
+def class_weights(labels: np.ndarray, n_classes: int, kind: str | None) -> torch.Tensor | None:
+    """The loss's per-class weights: None for the unweighted loss, or for ``"balanced"``
+    scikit-learn's ``compute_class_weight("balanced")`` (n / (classes × n_class); a class
+    absent from ``labels`` weighs 1).
+
+    Args:
+        labels: the training labels.
+        n_classes: the network's outputs.
+        kind: None or ``"balanced"``.
+
+    Example:
+        >>> class_weights(np.array([0, 1, 1, 1]), 2, "balanced")
+        tensor([2.0000, 0.6667])
+    """
+    if kind is None:
+        return None
+    if kind != "balanced":
+        raise ValueError(f"class_weight {kind!r}: choose None or 'balanced'")
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = np.asarray(labels)
+    present = np.unique(labels)
+    weights = np.ones(n_classes)
+    weights[present] = compute_class_weight("balanced", classes=present, y=labels)
+    return torch.tensor(weights, dtype=torch.float32)
 
 
 def _save_checkpoint(path: Path, model, optimizer, scaler, epoch: int, history: list,
@@ -213,6 +243,9 @@ def train_model(
     train = DeviceSet.place(train_images, train_labels, device)
     val = DeviceSet.place(val_images, val_labels, device)
     n = len(train)
+    weight = class_weights(train_labels, max(2, int(np.max(train_labels, initial=0)) + 1),
+                           cfg.class_weight)
+    weight = None if weight is None else weight.to(device)
     step_model = _compiled(model, cfg, device, n * (cfg.epochs - first_epoch))
     for epoch in range(first_epoch, cfg.epochs):
         if stop_after is not None and epoch >= stop_after:
@@ -235,7 +268,7 @@ def train_model(
             try:
                 with autocast(device, cfg.precision, model.name):
                     logits = net(to_input(x, device))
-                    loss = F.cross_entropy(logits.float(), y)
+                    loss = F.cross_entropy(logits.float(), y, weight=weight)
             except Exception as err:
                 if net is model:
                     raise
@@ -244,7 +277,7 @@ def train_model(
                 step_model = net = model
                 with autocast(device, cfg.precision, model.name):
                     logits = net(to_input(x, device))
-                    loss = F.cross_entropy(logits.float(), y)
+                    loss = F.cross_entropy(logits.float(), y, weight=weight)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)

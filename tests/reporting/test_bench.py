@@ -276,7 +276,7 @@ def test_seed_spread_says_the_range_per_arithmetic(tmp_path):
     assert "validation AUC of bf16 0.80–0.80" in seed_spread(tmp_path / "e.json", "val_auc")
 
 
-def test_cv_options_table_projects_the_book_and_marks_the_current_option(tmp_path):
+def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_path):
     import json
 
     from glioma_lib.reporting.bench import cv_options_table
@@ -290,7 +290,10 @@ def test_cv_options_table_projects_the_book_and_marks_the_current_option(tmp_pat
         "probe_img_s": 200.0, "reference_probe_img_s": 100.0, "reference_book_s": 2160.0,
         "budget_s": 2700}))
     table = cv_options_table(tmp_path / "o.json")
-    assert table.loc[("800", 3), "current"] == "◀" and table.loc[("800", 3), "fits 45 min"] == "yes"
+    assert table.loc[("800", 3), "recipe"] == "reference, chosen"
+    assert table.loc[("800", 3), "fits 45 min"] == "yes"
+    moved = cv_options_table(tmp_path / "o.json", chosen=("all", 3))["recipe"]
+    assert moved[("800", 3)] == "reference" and moved[("all", 3)] == "chosen"
     assert table.loc[("800", 3), "patient AUC (mean of folds)"] == pytest.approx(0.75)
     # 100 s more per network here is 200 s on the reference machine, × 18 networks = 60 min
     assert table.loc[("all", 3), "book (min, AVX2 fp32)"] == pytest.approx(36 + 60)

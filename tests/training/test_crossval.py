@@ -46,11 +46,14 @@ def site_data(tmp_path_factory):
 
 def test_recipe_follows_the_profile():
     default, paper = get_profile("default"), get_profile("paper")
-    assert crossval.cv_recipe(default) == {"backbone": "efficientnet_lite0", "light": True,
+    assert crossval.cv_recipe(default) == {"backbone": "efficientnet_lite0", "light": False,
                                            "max_train": 800}
+    assert crossval.cv_option(default) == ("800", 5)  # the full recipe: 5 epochs, online aug.
+    assert crossval.cv_option(get_profile("smoke")) == ("all", 2)  # the lighter: extra_epochs
+    assert crossval.cv_option(paper) == ("all", 100)
     assert crossval.cv_recipe(paper) == {"backbone": "googlenet", "light": False,
                                          "max_train": None}
-    assert crossval.cv_recipe_text(default).startswith("efficientnet_lite0, 3 epochs")
+    assert crossval.cv_recipe_text(default).startswith("efficientnet_lite0, 5 epochs")
     assert "all training slices" in crossval.cv_recipe_text(paper)
     assert "100 epochs of offline 6× + online" in crossval.cv_recipe_text(paper)
 

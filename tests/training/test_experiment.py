@@ -157,3 +157,38 @@ def test_a_profile_override_changes_training_not_the_split(unit_data):
     other = ProtocolSpec.build(unit_data, "patient", profile=reseeded)
     assert other.profile.seed == reseeded.seed
     assert (other.split == base.split).all() and (other.split == unit_data.split("patient")).all()
+
+
+def test_class_weights_are_sklearn_balanced_and_absent_classes_weigh_one():
+    from glioma_lib.training.train import class_weights
+
+    assert class_weights([0, 1, 1, 1], 2, None) is None
+    assert class_weights([0, 1, 1, 1], 2, "balanced").tolist() == pytest.approx([2.0, 2 / 3])
+    assert class_weights([1, 1], 3, "balanced").tolist() == pytest.approx([1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="class_weight 'inverse'"):
+        class_weights([0, 1], 2, "inverse")
+
+
+def test_the_class_weighted_variant_is_cached_apart_and_named(unit_data):
+    from glioma_lib.training.recipe import Recipe, run_recipe
+
+    kwargs = dict(sequences=("flair",), light=True, max_train=12, backbone="mobilenet_v2",
+                  weights=None)
+    plain = run_protocol(unit_data, "patient", tag="unit-plain", **kwargs)
+    weighted = run_protocol(unit_data, "patient", tag="unit-balanced", class_weight="balanced",
+                            **kwargs)
+    folder = weighted.runs["flair"].folder
+    assert json.loads((folder / "manifest.json").read_text())["class_weight"] == "balanced"
+    assert json.loads((folder / "model.json").read_text())["class_weight"] == "balanced"
+    # the paper's loss leaves the manifest as it was: caches made before stay valid
+    assert "class_weight" not in json.loads(
+        (plain.runs["flair"].folder / "manifest.json").read_text())
+    assert weighted.predictions["p_flair"].tolist() != pytest.approx(
+        plain.predictions["p_flair"].tolist(), abs=1e-6)  # the loss changed the training
+    default = get_profile("default")
+    recipe = Recipe("fold0", "efficientnet_lite0", max_train=800, class_weight="balanced")
+    assert recipe.tag(default) == "cv-fold0-balanced"
+    assert Recipe("fold0", "efficientnet_lite0", max_train=800).tag(default) == "cv-fold0"
+    again = run_recipe(unit_data, Recipe("patient", "mobilenet_v2", None, True, 12,
+                                         sequences=("flair",), class_weight="balanced"))
+    assert again.runs["flair"].folder.parent.name.endswith("-balanced")

@@ -1,0 +1,78 @@
+"""glioma_lib.reporting.bench_cv: the class-weighted variant and the sim-to-real check, read
+from their bench files."""
+
+from __future__ import annotations
+
+import json
+
+from glioma_lib.evaluation.operating import CHOSEN, FIXED
+from glioma_lib.reporting.bench_cv import cv_balance, sim_to_real
+
+
+def _operating(spec: float) -> list[dict]:
+    rows = []
+    for rule in (FIXED, CHOSEN):
+        for model in ("FLAIR", "soft vote", "vote"):
+            for metric, value in (("auc", 0.8), ("accuracy", 0.7), ("sensitivity", 0.9),
+                                  ("specificity", spec if rule == CHOSEN else 0.0)):
+                rows.append({"metric": metric, "value": value, "low": value - 0.1,
+                             "high": value + 0.05, "model": model, "rule": rule})
+    return rows
+
+
+def test_cv_balance_sets_the_variant_beside_the_paper_loss(tmp_path):
+    missing = cv_balance(tmp_path / "none.json")
+    assert "not measured" in missing.table.iloc[0, 0]
+    assert "Not measured yet" in missing.values["balance_text"]
+    arms = {"unweighted (the paper's)": {"always_hgg_accuracy": 0.773,
+                                         "operating": _operating(0.30)},
+            "class-weighted (balanced)": {"always_hgg_accuracy": 0.773,
+                                          "operating": _operating(0.60)}}
+    (tmp_path / "b.json").write_text(json.dumps({
+        "profile": "default", "recipe": "r", "machine": "m", "commit": "c", "arms": arms}))
+    section = cv_balance(tmp_path / "b.json")
+    table = section.table
+    assert len(table) == 2 * 2 * 2  # arms × rules × (soft vote, vote): no single sequences
+    assert set(table.index.get_level_values("model")) == {"soft vote", "vote"}
+    assert (table["always HGG"] == "77.3%").all()
+    text = section.values["balance_text"].replace("\xa0", " ")
+    assert "30.0 % [20.0 %, 35.0 %] with the unweighted loss" in text
+    assert "60.0 % [50.0 %, 65.0 %] with the class-weighted one" in text
+    assert "bench/bench_cv_balance.py, default profile" in section.values["balance_provenance"]
+
+
+def _patients(verdicts: list[str]) -> list[dict]:
+    rows = []
+    for (pid, grade), verdict in zip((("A", "HGG"), ("B", "HGG"), ("C", "LGG"), ("D", "LGG")),
+                                     verdicts, strict=True):
+        for window in ("mask", "automatic"):
+            rows.append({"patient_id": pid, "grade": grade, "window": window,
+                         "verdict": verdict, "score_hgg": 1.0 if verdict == "HGG" else 0.0})
+    return rows
+
+
+def _summary(rows: list[dict]) -> dict:
+    right = sum(r["verdict"] == r["grade"] for r in rows if r["window"] == "mask")
+    part = {"accuracy": right / 4, "auc": 0.5, "patients": 4}
+    return {"mask": part, "automatic": part}
+
+
+def test_sim_to_real_compares_the_two_cohorts_on_the_real_patients(tmp_path):
+    assert "Not measured" in sim_to_real(tmp_path / "none.json").values["sim_to_real_text"]
+    (tmp_path / "old.json").write_text(json.dumps({"cohorts": {"de-confounded": {}}}))
+    assert "no sim-to-real rows" in sim_to_real(tmp_path / "old.json").table.iloc[0, 0]
+    skipped = {"cohorts": {"de-confounded": {"sim_to_real": {"skipped": "absent: sample"}}}}
+    (tmp_path / "s.json").write_text(json.dumps(skipped))
+    assert "absent: sample" in sim_to_real(tmp_path / "s.json").values["sim_to_real_text"]
+    confounded = _patients(["HGG", "HGG", "HGG", "HGG"])
+    decon = _patients(["HGG", "HGG", "LGG", "HGG"])
+    cohorts = {name: {"sim_to_real": {"patients": rows, "summary": _summary(rows)}}
+               for name, rows in (("as in BraTS 2019", confounded), ("de-confounded", decon))}
+    (tmp_path / "r.json").write_text(json.dumps({"cohorts": cohorts}))
+    section = sim_to_real(tmp_path / "r.json")
+    assert len(section.table) == 4  # two cohorts × two windows
+    assert section.table.loc[("de-confounded", "mask"), "C (LGG)"] == "LGG (0.00)"
+    assert section.table.loc[("as in BraTS 2019", "mask"), "accuracy"] == "50%"
+    text = section.values["sim_to_real_text"]
+    assert "sites as in BraTS 2019 grade 2 of the 4" in text
+    assert "de-confounded cohort 3" in text
