@@ -36,8 +36,8 @@ def test_cv_balance_sets_the_variant_beside_the_paper_loss(tmp_path):
     assert set(table.index.get_level_values("model")) == {"soft vote", "vote"}
     assert (table["always HGG"] == "77.3%").all()
     text = section.values["balance_text"].replace("\xa0", " ")
-    assert "30.0 % [20.0 %, 35.0 %] with the unweighted loss" in text
-    assert "60.0 % [50.0 %, 65.0 %] with the class-weighted one" in text
+    assert "0.5 threshold the majority vote's specificity is 0.0 % [-10.0 %, 5.0 %] with" in text
+    assert "validation it is 30.0 % [20.0 %, 35.0 %] and 60.0 % [50.0 %, 65.0 %]" in text
     assert "bench/bench_cv_balance.py, default profile" in section.values["balance_provenance"]
 
 
@@ -76,3 +76,4 @@ def test_sim_to_real_compares_the_two_cohorts_on_the_real_patients(tmp_path):
     text = section.values["sim_to_real_text"]
     assert "sites as in BraTS 2019 grade 2 of the 4" in text
     assert "de-confounded cohort 3" in text
+    assert "Always answering HGG grades 2 of them correctly" in text
