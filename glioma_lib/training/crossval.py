@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..config import Profile
 from ..data.stages import Data
-from .experiment import PROFILE_WEIGHTS, ProtocolRun
+from .experiment import PROFILE_WEIGHTS, ProtocolRun, trained_profile
 
 
 def cv_recipe(profile: Profile) -> dict:
@@ -47,8 +47,7 @@ def cv_option(profile: Profile) -> tuple[str, int]:
         ('800', 5)
     """
     r = cv_recipe(profile)
-    epochs = profile.extra_epochs if r["light"] else profile.epochs
-    return str(r["max_train"] or "all"), epochs
+    return str(r["max_train"] or "all"), trained_profile(profile, r["light"]).epochs
 
 
 def cv_recipe_text(profile: Profile) -> str:
@@ -62,11 +61,11 @@ def cv_recipe_text(profile: Profile) -> str:
         'efficientnet_lite0, 5 epochs of online augmentation, 800 training slices per model'
     """
     r = cv_recipe(profile)
-    epochs = cv_option(profile)[1]
-    aug = "online augmentation" if r["light"] or not profile.offline_aug else "offline 6× + online"
+    trained = trained_profile(profile, r["light"])
+    aug = "offline 6× + online" if trained.offline_aug else "online augmentation"
     slices = ("all training slices" if r["max_train"] is None
               else f"{r['max_train']} training slices")
-    return f"{r['backbone']}, {epochs} epochs of {aug}, {slices} per model"
+    return f"{r['backbone']}, {trained.epochs} epochs of {aug}, {slices} per model"
 
 
 @dataclass

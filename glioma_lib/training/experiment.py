@@ -45,6 +45,21 @@ TRAINING_FIELDS = ("image_size", "offline_aug", "epochs", "batch_size", "lr_back
                    "lr_head", "seed")
 
 
+def trained_profile(profile: Profile, light: bool) -> Profile:
+    """The profile a run trains under: the profile itself, or for the lighter comparison
+    recipe its ``extra_epochs`` epochs of online augmentation only.
+
+    Args:
+        profile: the run's profile.
+        light: the lighter recipe.
+
+    Example:
+        >>> trained_profile(get_profile("default"), True).epochs
+        3
+    """
+    return replace(profile, epochs=profile.extra_epochs, offline_aug=False) if light else profile
+
+
 @dataclass
 class SequenceRun:
     """The trained model of one sequence and what it produced."""
@@ -112,9 +127,7 @@ class ProtocolSpec:
               split: np.ndarray | None = None, blank: bool = False,
               class_weight: str | None = None) -> ProtocolSpec:
         """The spec of :func:`run_protocol` (same arguments)."""
-        profile = profile or data.profile
-        if light:
-            profile = replace(profile, epochs=profile.extra_epochs, offline_aug=False)
+        profile = trained_profile(profile or data.profile, light)
         if split is None:
             split = data.split(protocol)
         else:
