@@ -12,7 +12,7 @@ export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup browser book book-smoke lab test lint bench clean
+.PHONY: setup browser book book-smoke lab test test-slurm lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ browser:
 test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+# Only the tests against a real one-node SLURM (tests/slurm/start.sh installs Debian's
+# slurm-wlm + munge as root, starts it, and stops it after); `make test` runs them too.
+test-slurm: setup
+	$(PY) -m pytest -q -m slurm tests/slurm
 
 # Run after `make book`: the data and memory benchmarks read the default cohort and slices,
 # bench_options the model cards of that build (make it cold: bench_book.py --cold).

@@ -24,8 +24,9 @@ def _train(args) -> int:
     from .training.grid import train_plan
 
     only = [g for item in (args.only or []) for g in item.split(",") if g]
-    slurm = {k: v for k, v in (("slurm_partition", args.slurm_partition),
-                               ("timeout_min", args.slurm_minutes)) if v}
+    slurm = {k: v for k, v in (("partition", args.slurm_partition),
+                               ("time", args.slurm_minutes), ("gpus", args.slurm_gpus),
+                               ("cpus", args.slurm_cpus)) if v is not None}
     try:
         summary = train_plan(args.profile, args.brats_root, args.executor, args.workers,
                              only or None, slurm=slurm)
@@ -101,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--slurm-partition", default=None)
     train.add_argument("--slurm-minutes", type=int, default=None,
                        help="time limit per SLURM task (default 1440)")
+    train.add_argument("--slurm-gpus", type=int, default=None,
+                       help="GPUs per SLURM task (default: 1 where the cluster's nodes have "
+                            "GPUs, else 0)")
+    train.add_argument("--slurm-cpus", type=int, default=None,
+                       help="CPUs per SLURM task, also its training threads (default: from "
+                            "the cluster: a GPU's share of a node, at most 8; on CPU-only "
+                            "nodes half a node)")
     train.set_defaults(func=_train)
 
     synth = sub.add_parser("synth", help="write a synthetic BraTS-2019-layout cohort")

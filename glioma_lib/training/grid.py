@@ -7,8 +7,11 @@ plan` whose model is not current is trained by one of three executors:
   only its own through ``CUDA_VISIBLE_DEVICES``; submitit's local executor has no queue and
   would put every job on GPU 0); on a CPU, ``workers`` processes (default 2) with the cores
   split between them.
-- ``slurm``: a submitit job array, one task per unit, one GPU each; a preempted task is
-  requeued (submitit's ``Checkpointable``) and resumes from the unit's ``last.pt``.
+- ``slurm``: a submitit job array, one task per unit; its resources come from the cluster
+  (``sinfo``: one GPU per task where the nodes have GPUs, none where they have not) unless
+  ``--slurm-gpus`` / ``--slurm-cpus`` say otherwise (:func:`slurm_resources`), and each task
+  trains with ``SLURM_CPUS_PER_TASK`` threads. A preempted or requeued task
+  (``scontrol requeue``, submitit's ``Checkpointable``) resumes from the unit's ``last.pt``.
 - ``debug``: submitit's in-process executor (for tests and debugging).
 
 Each unit trains under its model folder's lock (:func:`glioma_lib.store.model_lock`), so two
@@ -90,8 +93,11 @@ def train_unit(profile: str, brats_root: str | None, unit: Unit,
     device = pick_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else \
         f"cpu ({torch.get_num_threads()} threads)"
+    spec = spec_of(data, unit.recipe)
+    print(f"[train] {unit.name} {unit.sequence} -> {spec.folder(unit.sequence)} "
+          f"({spec.profile.epochs} epochs)", flush=True)
     start = time.perf_counter()
-    train_sequence(spec_of(data, unit.recipe), unit.sequence)
+    train_sequence(spec, unit.sequence)
     return {"seconds": time.perf_counter() - start, "device": name}
 
 
@@ -101,7 +107,8 @@ def _logged(profile: str, brats_root: str | None, unit: Unit, overrides: dict | 
     terminal."""
     print(f"[train] start {unit.name} {unit.sequence} (pid {os.getpid()})", flush=True)
     Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "w") as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+    # appended: a requeued SLURM task adds its second attempt below the first
+    with open(log_file, "a") as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
         try:
             return train_unit(profile, brats_root, unit, overrides)
         except BaseException:
@@ -171,12 +178,89 @@ class _Job:
         self.args = args
 
     def __call__(self) -> dict:
+        import signal
+
+        # submitit ignores SIGTERM (it checkpoints on SIGUSR2); a task that SLURM requeues or
+        # preempts gets SIGTERM, and training on for KillWait seconds only to be killed helps
+        # no one: stop now, the requeued task resumes from the last epoch's last.pt
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        cpus = os.environ.get("SLURM_CPUS_PER_TASK")
+        if cpus:  # the task's own share of the node, not every core of it
+            _init_worker(int(cpus), None)
+        if os.environ.get("SLURM_JOB_ID"):
+            task = os.environ.get("SLURM_ARRAY_TASK_ID")
+            job = os.environ.get("SLURM_ARRAY_JOB_ID", os.environ["SLURM_JOB_ID"])
+            with open(self.args[4], "a") as f:
+                f.write(f"[slurm] job {job}{'_' + task if task else ''} attempt "
+                        f"{int(os.environ.get('SLURM_RESTART_COUNT', '0')) + 1} on "
+                        f"{os.environ.get('SLURMD_NODENAME', '?')} with {cpus or '?'} CPU(s)\n")
         return _logged(*self.args)
 
     def checkpoint(self, *args, **kwargs):
         import submitit
 
         return submitit.helpers.DelayedSubmission(_Job(*self.args))
+
+
+def cluster_nodes() -> list[dict]:
+    """The SLURM cluster's nodes as ``sinfo`` reports them: CPUs and GPUs per node.
+
+    Example:
+        >>> cluster_nodes()  # on a one-node cluster of 2 CPUs without GPUs
+        [{'cpus': 2, 'gpus': 0}]
+    """
+    import re
+    import subprocess
+
+    try:
+        out = subprocess.run(["sinfo", "-h", "-N", "-o", "%c|%G"], capture_output=True,
+                             text=True, check=True, timeout=60).stdout
+    except FileNotFoundError as err:
+        raise ValueError("--executor slurm: sinfo not found (no SLURM client here)") from err
+    except subprocess.CalledProcessError as err:
+        raise ValueError(f"--executor slurm: sinfo failed: {err.stderr.strip()}") from err
+    nodes = []
+    for line in out.splitlines():
+        cpus, _, gres = line.partition("|")
+        gpus = sum(int(n) for n in re.findall(r"gpu(?::[\w.-]+)?:(\d+)", gres))
+        nodes.append({"cpus": int(cpus.rstrip("+")), "gpus": gpus})
+    if not nodes:
+        raise ValueError("--executor slurm: sinfo lists no nodes")
+    return nodes
+
+
+def slurm_resources(gpus: int | None = None, cpus: int | None = None,
+                    nodes: list[dict] | None = None) -> dict:
+    """Per-task resources for the job array: what the options say, else what the cluster has.
+
+    Without options: one GPU per task where the nodes have GPUs, with the node's CPUs shared
+    between its GPUs (at most 8); on CPU-only nodes no GPU is asked for (asking for one is
+    rejected by ``sbatch`` as an invalid gres), and a task gets the node's cores split
+    between :data:`CPU_WORKERS` tasks, as the local executor does.
+
+    Args:
+        gpus: GPUs per task (``--slurm-gpus``), or None (from the cluster).
+        cpus: CPUs per task (``--slurm-cpus``), or None (from the cluster).
+        nodes: the cluster's nodes (default: :func:`cluster_nodes`).
+
+    Example:
+        >>> slurm_resources(nodes=[{"cpus": 2, "gpus": 0}])
+        {'cpus_per_task': 1}
+        >>> slurm_resources(nodes=[{"cpus": 64, "gpus": 8}])
+        {'cpus_per_task': 8, 'gpus_per_node': 1}
+    """
+    if gpus is None or cpus is None:
+        nodes = nodes if nodes is not None else cluster_nodes()
+        node_cpus = min(n["cpus"] for n in nodes)
+        node_gpus = max(n["gpus"] for n in nodes)
+        if gpus is None:
+            gpus = 1 if node_gpus else 0
+        if cpus is None:
+            cpus = min(8, max(1, node_cpus // max(node_gpus, 1))) if gpus else \
+                max(1, node_cpus // CPU_WORKERS)
+    if gpus < 0 or cpus < 1:
+        raise ValueError(f"--slurm-gpus {gpus} / --slurm-cpus {cpus}: need gpus >= 0, cpus >= 1")
+    return {"cpus_per_task": cpus} | ({"gpus_per_node": gpus} if gpus else {})
 
 
 def _submitit(jobs: list[tuple], executor: str, folder: Path, slurm: dict | None,
@@ -186,10 +270,13 @@ def _submitit(jobs: list[tuple], executor: str, folder: Path, slurm: dict | None
     if executor == "debug":
         ex = submitit.DebugExecutor(folder=str(folder))
     else:
-        ex = submitit.AutoExecutor(folder=str(folder))
-        params = {"timeout_min": 24 * 60, "gpus_per_node": 1, "cpus_per_task": 8,
-                  "slurm_array_parallelism": len(jobs)}
-        ex.update_parameters(**(params | (slurm or {})))
+        slurm = dict(slurm or {})
+        resources = slurm_resources(slurm.pop("gpus", None), slurm.pop("cpus", None))
+        ex = submitit.SlurmExecutor(folder=str(folder))
+        ex.update_parameters(**({"time": 24 * 60, "array_parallelism": len(jobs)}
+                                | resources | slurm))
+        log(f"[train] slurm: {resources.get('gpus_per_node', 0)} GPU(s) and "
+            f"{resources['cpus_per_task']} CPU(s) per task")
     with ex.batch():
         submitted = [ex.submit(_Job(*job)) for job in jobs]
     log(f"[train] {executor}: {len(submitted)} job(s) submitted ({folder})")
@@ -212,7 +299,9 @@ def train_plan(profile: str, brats_root: str | None = None, executor: str = "loc
             ``sites``).
         log: where the progress lines go.
         overrides: profile field overrides.
-        slurm: extra submitit parameters for ``slurm`` (``slurm_partition``, ``timeout_min``…).
+        slurm: ``gpus`` and ``cpus`` per task (default: from the cluster,
+            :func:`slurm_resources`) and extra parameters of submitit's ``SlurmExecutor``
+            (``partition``, ``time`` in minutes…).
 
     Example:
         >>> train_plan("default", workers=2)

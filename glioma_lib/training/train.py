@@ -240,6 +240,8 @@ def train_model(
         if state.get("scaler"):
             scaler.load_state_dict(state["scaler"])
         history, best, first_epoch = state["history"], state["best_val_loss"], state["epoch"] + 1
+        print(f"[train] resuming {out_dir} after epoch {first_epoch} of {cfg.epochs} (last.pt)",
+              flush=True)
     train = DeviceSet.place(train_images, train_labels, device)
     val = DeviceSet.place(val_images, val_labels, device)
     n = len(train)

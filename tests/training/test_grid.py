@@ -63,3 +63,27 @@ def test_debug_executor_runs_a_unit_in_process_and_a_failure_is_reported(results
 def test_unknown_executor_is_refused(results):
     with pytest.raises(ValueError, match="executor 'cloud'"):
         grid.train_plan("smoke", executor="cloud")
+
+
+def test_slurm_resources_come_from_the_cluster_and_the_options():
+    cpu_node = [{"cpus": 2, "gpus": 0}]
+    assert grid.slurm_resources(nodes=cpu_node) == {"cpus_per_task": 1}  # no gres asked
+    assert grid.slurm_resources(nodes=[{"cpus": 64, "gpus": 8}]) == {"cpus_per_task": 8,
+                                                                     "gpus_per_node": 1}
+    assert grid.slurm_resources(nodes=[{"cpus": 16, "gpus": 4}]) == {"cpus_per_task": 4,
+                                                                     "gpus_per_node": 1}
+    assert grid.slurm_resources(gpus=2, cpus=6, nodes=[]) == {"cpus_per_task": 6,
+                                                              "gpus_per_node": 2}
+    assert grid.slurm_resources(gpus=0, nodes=cpu_node) == {"cpus_per_task": 1}
+    with pytest.raises(ValueError, match="cpus >= 1"):
+        grid.slurm_resources(gpus=0, cpus=0, nodes=cpu_node)
+
+
+def test_cluster_nodes_reads_sinfo(monkeypatch):
+    import subprocess
+
+    def fake(cmd, **kwargs):
+        return subprocess.CompletedProcess(cmd, 0, "2|(null)\n32+|gpu:a100:4(S:0-1)\n", "")
+
+    monkeypatch.setattr(subprocess, "run", fake)
+    assert grid.cluster_nodes() == [{"cpus": 2, "gpus": 0}, {"cpus": 32, "gpus": 4}]
