@@ -26,7 +26,8 @@ def _train(args) -> int:
     only = [g for item in (args.only or []) for g in item.split(",") if g]
     slurm = {k: v for k, v in (("partition", args.slurm_partition),
                                ("time", args.slurm_minutes), ("gpus", args.slurm_gpus),
-                               ("cpus", args.slurm_cpus)) if v is not None}
+                               ("cpus", args.slurm_cpus), ("python", args.slurm_python))
+             if v is not None}
     try:
         summary = train_plan(args.profile, args.brats_root, args.executor, args.workers,
                              only or None, slurm=slurm)
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--slurm-gpus", type=int, default=None,
                        help="GPUs per SLURM task (default: 1 where the cluster's nodes have "
                             "GPUs, else 0)")
+    train.add_argument("--slurm-python", default=None, metavar="CMD",
+                       help="the command that starts Python in each SLURM task, e.g. "
+                            "'apptainer exec --nv glioma.sif python' (default: this one)")
     train.add_argument("--slurm-cpus", type=int, default=None,
                        help="CPUs per SLURM task, also its training threads (default: from "
                             "the cluster: a GPU's share of a node, at most 8; on CPU-only "

@@ -383,5 +383,10 @@ def make_book(profile: str, brats_root: str | None = None, log=print,
     out = run_notebooks(profile, brats_root, log=log, only=only, seed=seed,
                         on_done=time_left, expected=expected)
     html = build_book(log=log, profile=profile, rerun=only, notebooks_dir=out)
-    log(f"[book] built {html / 'index.html'} in {time.perf_counter() - start:.0f} s")
+    took = time.perf_counter() - start
+    log(f"[book] built {html / 'index.html'} in {took:.0f} s")
+    if expected:  # the first estimate against what the build took
+        said = sum(expected.values())
+        log(f"[book] took {took / 60:.1f} min; the first estimate said {said / 60:.1f} min "
+            f"({said / took - 1:+.0%})")
     return html

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from ..config import GRADES, SEQUENCES, default_workers, single_thread_worker
 from ..store import (
+    content_id,
     fingerprint,
     invalidate,
     is_current,
@@ -222,19 +223,29 @@ class SliceSet:
 
 
 def _cohort_fingerprint(cohort: pd.DataFrame, sequences) -> str:
+    """The cohort's files by name relative to the cohort's root, grade and content
+    (:func:`glioma_lib.store.content_id`), never by absolute path or time: a cohort (or a
+    ``results/`` folder holding one) copied or moved elsewhere keeps its fingerprint, so every
+    stage after it is reused (DESIGN.md, "Cached stages")."""
+    keys = (*sequences, "seg")
+    paths = [str(Path(row[k]).resolve()) for _, row in cohort.iterrows() for k in keys]
+    root = os.path.commonpath(paths) if paths else ""
+    if paths and len(paths) == 1:
+        root = os.path.dirname(root)
     h = hashlib.sha256()
     for _, row in cohort.iterrows():
-        for key in (*sequences, "seg"):
-            st = os.stat(row[key])
-            h.update(f"{row['patient_id']}|{row['grade']}|{row[key]}|{st.st_size}|"
-                     f"{st.st_mtime_ns}".encode())
+        for key in keys:
+            path = Path(row[key]).resolve()
+            h.update(f"{row['patient_id']}|{row['grade']}|{path.relative_to(root).as_posix()}|"
+                     f"{content_id(path)}".encode())
     return h.hexdigest()
 
 
 def slice_manifest(cohort: pd.DataFrame, sequences, n_slices: int, size: int,
                    on_error: str = "raise") -> dict:
-    """What the slice stage's output depends on: the cohort's files (path, size, mtime of
-    every file), the slice parameters and the slice code's version."""
+    """What the slice stage's output depends on: the cohort's files (name relative to the
+    cohort's root and content of every file), the slice parameters and the slice code's
+    version."""
     return {"stage": "slices", "version": SLICE_VERSION, "sequences": tuple(sequences),
             "n_slices": n_slices, "size": size, "normalisation": NORMALISATION,
             "orientation": ORIENTATION, "on_error": on_error,

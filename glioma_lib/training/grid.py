@@ -272,7 +272,8 @@ def _submitit(jobs: list[tuple], executor: str, folder: Path, slurm: dict | None
     else:
         slurm = dict(slurm or {})
         resources = slurm_resources(slurm.pop("gpus", None), slurm.pop("cpus", None))
-        ex = submitit.SlurmExecutor(folder=str(folder))
+        python = slurm.pop("python", None)  # e.g. the container's: "apptainer exec … python"
+        ex = submitit.SlurmExecutor(folder=str(folder), python=python)
         ex.update_parameters(**({"time": 24 * 60, "array_parallelism": len(jobs)}
                                 | resources | slurm))
         log(f"[train] slurm: {resources.get('gpus_per_node', 0)} GPU(s) and "
@@ -300,7 +301,8 @@ def train_plan(profile: str, brats_root: str | None = None, executor: str = "loc
         log: where the progress lines go.
         overrides: profile field overrides.
         slurm: ``gpus`` and ``cpus`` per task (default: from the cluster,
-            :func:`slurm_resources`) and extra parameters of submitit's ``SlurmExecutor``
+            :func:`slurm_resources`), ``python`` (the command that starts Python in a task,
+            e.g. a container's) and extra parameters of submitit's ``SlurmExecutor``
             (``partition``, ``time`` in minutes…).
 
     Example:

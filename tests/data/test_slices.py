@@ -243,3 +243,23 @@ def test_worker_initialiser_limits_torch_and_blas_to_one_thread():
         torch_threads, blas_threads = pool.submit(_threads_seen).result()
     assert torch_threads == 1
     assert blas_threads and set(blas_threads) == {1}
+
+
+def test_slice_key_travels_with_a_moved_cohort_and_sees_content(cohort_2019, tmp_path):
+    """The slice stage's key names files relative to the cohort's root and by content: a cohort
+    copied elsewhere (new paths, new modification times) keeps it; one changed voxel does not."""
+    import shutil
+
+    from glioma_lib.data.slices import slice_manifest
+
+    seqs = ("t1", "t2", "flair")
+    before = slice_manifest(index_cohort(cohort_2019), seqs, 4, 32)
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(cohort_2019, moved)  # copytree keeps mtimes: touch them too
+    for f in moved.rglob("*.nii*"):
+        f.touch()
+    assert slice_manifest(index_cohort(moved), seqs, 4, 32) == before
+    patient = next(moved.rglob("*_1"))
+    vols = tiny_volumes(1)
+    write_patient(patient.parent, patient.name, vols)
+    assert slice_manifest(index_cohort(moved), seqs, 4, 32)["cohort"] != before["cohort"]

@@ -1,7 +1,8 @@
 """``glioma-grade train --executor slurm`` against a real one-node SLURM cluster
 (``tests/slurm/start.sh``): the smoke plan trains as a job array, one task requeued mid-training
 (``scontrol requeue``) resumes from its last epoch and ends with the predictions of an
-uninterrupted run, and the smoke book then builds without training anything.
+uninterrupted run, and the smoke book then builds without training anything from the results
+folder moved to another path (caches that travel).
 
 Runs in ``make test`` wherever the cluster can start (root and Debian's ``slurm-wlm``, which
 ``start.sh`` installs); ``make test-slurm`` runs it alone."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -137,8 +139,13 @@ def test_smoke_plan_on_a_real_slurm_cluster_survives_a_requeue(cluster, tmp_path
     _train_one(unit, sequence, plain)
     assert _predictions(unit, sequence, results) == pytest.approx(
         _predictions(unit, sequence, plain), abs=1e-5)
+    # trained "on the cluster", rendered "elsewhere": the results folder (cohort, slices,
+    # models) moved to another path is reused whole, so the book trains nothing
+    moved = tmp_path / "elsewhere" / "results"
+    moved.parent.mkdir()
+    shutil.move(results, moved)
     build = subprocess.run([str(Path(sys.executable).parent / "glioma-grade"), "book",
-                            "--profile", "smoke"], env=_env({}, results,
-                                                            GLIOMA_NO_TRAINING="1"),
+                            "--profile", "smoke"], env=_env({}, moved, GLIOMA_NO_TRAINING="1"),
                            capture_output=True, text=True, timeout=1800)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert "[train]" not in build.stdout.replace("[train] resuming", "")
