@@ -12,7 +12,7 @@ export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 100000000000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup browser book book-smoke lab test test-slurm lint bench clean
+.PHONY: setup browser book book-smoke lab test test-slurm lint bench readme clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench: setup
 	$(PY) bench/bench_real_patients.py --profile default
 	$(PY) bench/bench_sites.py --profile default
 	$(PY) bench/bench_cv_balance.py --profile default
+
+# README's measured book time, regenerated from bench/results/book_default*.json.
+readme: setup
+	$(PY) -c "from glioma_lib.reporting.build_record import update_readme; update_readme('README.md', 'bench/results')"
 
 clean:
 	rm -rf _build results

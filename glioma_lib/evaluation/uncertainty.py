@@ -144,14 +144,17 @@ def row_interval(stat: Callable[[np.ndarray], float], n: int, n_resamples: int =
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-#: No-break space: a value and its interval stay on one line in a table cell.
+#: No-break space: a number and its unit, and an interval, stay on one line in a table cell.
 NBSP = "\u00a0"
 
 
 def format_interval(value: float, low: float, high: float, percent: bool = True) -> str:
-    """``"91.2 % [85.0 %, 96.1 %]"`` (or plain decimals); ``[n/a]`` for an undefined interval.
+    """``"91.2 % [85.0, 96.1]"`` (percent: the unit once, after the value; or plain decimals);
+    ``[n/a]`` for an undefined interval.
 
-    The spaces are no-break spaces, so a table never splits an interval over lines.
+    The spaces are no-break spaces but the one between the value and its interval, so a
+    narrow table column shows the interval on a second line and never splits the interval
+    itself (or a number from its unit).
 
     Args:
         value, low, high: the estimate and its interval.
@@ -159,14 +162,15 @@ def format_interval(value: float, low: float, high: float, percent: bool = True)
 
     Example:
         >>> format_interval(0.5, 0.4, 0.6).replace(NBSP, " ")
-        '50.0 % [40.0 %, 60.0 %]'
+        '50.0 % [40.0, 60.0]'
         >>> format_interval(0.91, 0.85, 0.96, percent=False).replace(NBSP, " ")
         '0.910 [0.850, 0.960]'
     """
     if np.isnan(low) or np.isnan(high):
         text = (f"{value:.1%}" if percent else f"{value:.3f}").replace("%", " %") + " [n/a]"
-    elif percent:
-        text = f"{value:.1%} [{low:.1%}, {high:.1%}]".replace("%", " %")
+    elif percent:  # the unit once, after the value: "91.2 % [85.0, 96.1]"
+        text = f"{value:.1%}".replace("%", " %") + f" [{100 * low:.1f}, {100 * high:.1f}]"
     else:
         text = f"{value:.3f} [{low:.3f}, {high:.3f}]"
-    return text.replace(" ", NBSP)
+    value_text, interval = text.split(" [", 1)
+    return value_text.replace(" ", NBSP) + " [" + interval.replace(" ", NBSP)

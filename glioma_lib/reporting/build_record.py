@@ -148,3 +148,63 @@ def build_record_page(notebooks_dir: str | Path, rerun: list[str] | None = None,
                  "", _table([latest["packages"]], "Package versions of that run.",
                             "tbl-build-packages"), ""]
     return "\n".join(text)
+
+
+#: README's sentence on the default book's measured time sits between these markers; it is
+#: generated from the build JSONs (``make readme``), and a test fails when it drifts.
+README_MARKERS = ("<!-- book-time:start -->", "<!-- book-time:end -->")
+
+
+def book_time_text(results: str | Path) -> str:
+    """README's sentence on how long the cold default book took, from
+    ``bench/results/book_default_fp32.json`` (a CPU without native bf16) and
+    ``book_default.json`` (one with it), with each build's CPU capability and commit.
+
+    Args:
+        results: ``bench/results``.
+
+    Example:
+        >>> book_time_text("bench/results")[:40]
+        'Measured cold, cohort included, on 2 co'
+    """
+    parts = []
+    for name, kind in (("book_default_fp32.json", "without native bf16"),
+                       ("book_default.json", "with native bf16")):
+        path = Path(results) / name
+        if not path.exists():
+            parts.append(f"not yet measured on a CPU {kind}")
+            continue
+        d = json.loads(path.read_text())
+        total = d.get("total_with_cohort_s", d["book_s"])
+        parts.append(f"{total / 60:.1f} minutes on a CPU {kind} ({d['precision']}, torch "
+                     f"capability {d.get('cpu_capability')}, commit {d.get('commit')})")
+    cores = json.loads((Path(results) / "book_default_fp32.json").read_text())["machine"] \
+        if (Path(results) / "book_default_fp32.json").exists() else "2 cores"
+    cores = cores.split(", ")[-1] if ", " in cores else cores
+    return (f"Measured cold, cohort included, on {cores}: {parts[0]}, and {parts[1]} "
+            "(`bench/bench_book.py --cold`; the appendix has every chapter).")
+
+
+def update_readme(readme: str | Path, results: str | Path) -> bool:
+    """Write :func:`book_time_text` between README's :data:`README_MARKERS`; whether it
+    changed.
+
+    Args:
+        readme: README.md.
+        results: ``bench/results``.
+
+    Example:
+        >>> update_readme("README.md", "bench/results")
+        False
+    """
+    path = Path(readme)
+    text = path.read_text()
+    start, end = README_MARKERS
+    if start not in text or end not in text:
+        raise ValueError(f"{path}: no {start} … {end} markers")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    new = f"{head}{start}\n{book_time_text(results)}\n{end}{tail}"
+    if new != text:
+        path.write_text(new)
+    return new != text

@@ -44,11 +44,22 @@ def _cell(value, precision: int, percent: bool, na: str) -> str:
     return str(value)
 
 
+#: Zero-width space: where a long column name (a patient ID) may break onto a second line.
+ZWSP = "\u200b"
+
+
+def _header(name) -> str:
+    """A column name that may break after its underscores, so a column is as wide as its
+    values rather than its name (``Brats18_TCIA10_628_1``)."""
+    return str(name).replace("_", "_" + ZWSP)
+
+
 def markdown_table(frame: pd.DataFrame, precision: int = 3, percent: bool = False,
                    na: str = "—", formats: dict[str, str] | None = None,
                    empty: str = "nothing to show") -> str:
     """A table as MyST markdown: the index as leading columns, multi-level column names
-    joined with " · ", numbers formatted (``formats``: column → format spec, e.g. ``"{:.0f}"``).
+    joined with " · " (each may break after an underscore), numbers formatted (``formats``:
+    column → format spec, e.g. ``"{:.0f}"``).
 
     Args:
         frame: the table.
@@ -73,7 +84,7 @@ def markdown_table(frame: pd.DataFrame, precision: int = 3, percent: bool = Fals
     names = [n for n in flat.index.names if n is not None]
     flat = flat.reset_index() if names or isinstance(flat.index, pd.MultiIndex) else \
         flat.reset_index(names="")
-    lines = ["| " + " | ".join(str(c) for c in flat.columns) + " |",
+    lines = ["| " + " | ".join(_header(c) for c in flat.columns) + " |",
              "|" + "---|" * len(flat.columns)]
     for _, row in flat.iterrows():
         cells = [formats[c].format(v) if c in formats and not pd.isna(v) else

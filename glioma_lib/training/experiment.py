@@ -87,9 +87,10 @@ class ProtocolRun:
         return {SEQUENCE_NAMES.get(s, s): r.history for s, r in self.runs.items()}
 
     def history_table(self) -> pd.DataFrame:
-        """Every sequence's history side by side, one row per epoch."""
+        """Every sequence's history, one row per sequence and epoch (long: as many columns as
+        one history has, whatever the number of sequences, so it fits a page's width)."""
         return pd.concat({k: h.set_index("epoch") for k, h in self.histories().items()},
-                         axis=1)
+                         names=["sequence"])
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,7 +32,8 @@ def test_evaluation_tables():
                       for k, f in (("a", frame), ("b", worse))], ignore_index=True)
     assert set(long["protocol"]) == {"a", "b"} and len(long) == 2 * 5 * 5
     table = cells.wide(long, ["protocol", "model"])
-    assert table.shape == (10, 5) and table.iloc[0, 0].endswith("%]")
+    assert table.shape == (10, 5) and re.fullmatch(r"[\d.]+\xa0% \[[\d.]+,\xa0[\d.]+\]",
+                                                   table.iloc[0, 0])
     gap = evaluation.gap(long, "protocol", "a", "b")
     acc = long[long["metric"] == "accuracy"].set_index(["protocol", "model"])["value"]
     t1_gap = acc[("a", "T1WI")] - acc[("b", "T1WI")]

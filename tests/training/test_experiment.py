@@ -123,8 +123,9 @@ def test_histories_are_named_like_the_paper(unit_data):
                        weights=None, tag="unit-histories")
     assert list(run.histories()) == ["T1WI", "FLAIR"]
     table = run.history_table()
-    assert table.shape[0] == unit_data.profile.epochs
-    assert ("FLAIR", "val_loss") in table.columns
+    assert table.shape[0] == 2 * unit_data.profile.epochs  # one row per sequence and epoch
+    assert list(table.index.names) == ["sequence", "epoch"] and "val_loss" in table.columns
+    assert ("FLAIR", 1) in table.index
 
 
 def test_a_given_split_is_used_and_keys_the_cache(unit_data):
