@@ -26,7 +26,7 @@ import torch
 
 from glioma_lib.config import get_profile, stage_dir
 from glioma_lib.data.stages import prepare_data
-from glioma_lib.training.experiment import run_protocol
+from glioma_lib.training.experiment import ProtocolSpec, run_protocol
 
 OUT = Path(__file__).parent / "results"
 TAG = "bench-memory"
@@ -46,14 +46,16 @@ def main() -> None:
     data = prepare_data(profile, progress=False)
     before = _peak_mib()
     run_profile = replace(profile, epochs=args.epochs)
+    # the spec names its folder (TAG plus the epochs override's suffix): removed after
+    spec = ProtocolSpec.build(data, "slice", run_profile, tag=TAG, weights=profile.weights)
     start = time.perf_counter()
     try:
         run = run_protocol(data, "slice", profile=run_profile, tag=TAG,
                            sequences=(args.sequence,), weights=profile.weights)
         seconds = time.perf_counter() - start
     finally:
-        shutil.rmtree(stage_dir(profile, "models") / TAG, ignore_errors=True)
-        (stage_dir(profile, "predictions") / f"{TAG}.csv").unlink(missing_ok=True)
+        shutil.rmtree(spec.folder(args.sequence).parent, ignore_errors=True)
+        (stage_dir(profile, "predictions") / f"{spec.tag}.csv").unlink(missing_ok=True)
     n_train = int((data.split("slice") == "train").sum()) * (6 if profile.offline_aug else 1)
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",

@@ -173,8 +173,9 @@ def equivalence(args) -> dict:
             same = seed == base.seed and precision_name(CPU, choice) == precision_name(
                 CPU, base.precision)
             start = time.perf_counter()
-            run = run_protocol(data, "patient", profile=profile, sequences=("flair",),
-                               tag="patient" if same else f"bench-precision-{choice}-seed{seed}")
+            # another seed or arithmetic names its own folder (the tag's override suffix)
+            run = run_protocol(data, "patient", profile=None if same else profile,
+                               sequences=("flair",))
             history = run.runs["flair"].history
             val = report(run.val_predictions["label"], run.val_predictions["p_flair"])
             # the same model evaluated in fp32: does inference arithmetic move the figures?

@@ -322,38 +322,25 @@ def part_predict(patients: Path, models: Path) -> list[dict]:
     return rows
 
 
-def paper_workload(n_patients: int = 335, n_slices: int = 20) -> list[dict]:
-    """The networks the `paper` book trains, by group, with the training images each sees
-    (profile fields; every split's training part taken as 70 % of the slices).
-
-    Args:
-        n_patients: BraTS 2019's 335 patients.
-        n_slices: slices per patient.
+def paper_workload() -> list[dict]:
+    """The networks the `paper` book trains, grouped by plan group, backbone and training
+    images each: :func:`glioma_lib.training.workload.workload` of ``plan("paper")`` on a
+    BraTS-2019-sized cohort (335 patients over the real sites), so the projection counts
+    exactly the networks ``glioma-grade train`` trains, each with its own split and recipe.
 
     Example:
-        >>> sum(g["networks"] for g in paper_workload())
-        43
+        >>> sum(g["networks"] for g in paper_workload())  # == len(plan) under `paper`
+        35
     """
+    from glioma_lib.training.workload import brats2019_like, patients_data, workload
+
     p = get_profile("paper")
-    train = round(p.split_fractions[0] * n_patients * n_slices)
-    full = p.epochs * train * (6 if p.offline_aug else 1)
-    light = p.extra_epochs * train
-    cv = light if p.cv_light else full
-    backbones = p.compare_backbones or ("googlenet", *OTHER_BACKBONES)
-    groups = [("slice split (Tables 2, ROC)", "googlenet", 3, full),
-              ("patient split (chapter 6)", "googlenet", 3, full),
-              ("shuffled labels, slice + patient", "googlenet", 6, cv),
-              ("early fusion", "googlenet", 1, full),
-              ("transfer vs scratch (EfficientNet-Lite0, ImageNet and random init)",
-               "efficientnet_lite0", 2, cv),
-              ("5-fold cross-validation", p.cv_backbone or p.backbone, 5 * 3, cv),
-              ("leave-site-out", p.cv_backbone or p.backbone, 3, cv),
-              ("tumour-blanked control", p.cv_backbone or p.backbone, 3, cv),
-              ("site classifier", p.cv_backbone or p.backbone, 1, cv)]
-    groups += [(f"head-to-head: {b}", b, 1, light) for b in backbones if b != "googlenet"]
-    groups += [("head-to-head: googlenet", "googlenet", 1, light)]
-    return [{"group": g, "backbone": b, "networks": k, "images_each": int(n)}
-            for g, b, k, n in groups]
+    rows = workload(patients_data(p, brats2019_like(p)))
+    rows["group"] = rows["unit"].str.split(":").str[0] + ": " + rows["unit"].str.split(
+        ":").str[1].str.replace(r"fold\d+", "fold<k>", regex=True)
+    groups = rows.groupby(["group", "backbone", "images"], sort=False).size()
+    return [{"group": g, "backbone": b, "networks": int(n), "images_each": int(i)}
+            for (g, b, i), n in groups.items()]
 
 
 def projection(throughput: dict) -> dict:

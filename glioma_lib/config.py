@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -172,8 +174,63 @@ def results_root() -> Path:
     return Path(os.environ.get("GLIOMA_RESULTS", project_root() / "results"))
 
 
+def overrides(profile: Profile, base: Profile | None = None) -> dict:
+    """The fields in which ``profile`` differs from ``base`` (default: the named profile it
+    was made from), ``workers`` aside: what makes its runs other runs.
+
+    Args:
+        profile: a profile, perhaps with overrides.
+        base: what to compare with (default ``PROFILES[profile.name]``; none: no overrides).
+
+    Example:
+        >>> overrides(get_profile("default", seed=1, workers=7))
+        {'seed': 1}
+    """
+    base = base if base is not None else PROFILES.get(profile.name)
+    if base is None:
+        return {}
+    return {k: v for k, v in profile.to_dict().items()
+            if k != "workers" and getattr(base, k) != v}
+
+
+def override_suffix(changed: dict) -> str:
+    """A short, stable name for a set of overrides (``""`` for none): the first 8 hex digits
+    of the SHA-256 of their canonical JSON.
+
+    Args:
+        changed: :func:`overrides`.
+
+    Example:
+        >>> override_suffix({"seed": 1})
+        'fbe47f6d'
+    """
+    if not changed:
+        return ""
+    text = json.dumps(changed, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def run_name(profile: Profile | str) -> str:
+    """The folder of a profile's runs under ``results/``: its name, or, for a profile with
+    overrides (a seed, the sites' confounding, an image size…), the name and
+    :func:`override_suffix` of them, so that two runs that differ never share a cache.
+
+    Args:
+        profile: a profile or its name.
+
+    Example:
+        >>> run_name(get_profile("default")), run_name(get_profile("default", seed=1))
+        ('default', 'default-fbe47f6d')
+    """
+    if isinstance(profile, str):
+        return profile
+    suffix = override_suffix(overrides(profile))
+    return f"{profile.name}-{suffix}" if suffix else profile.name
+
+
 def stage_dir(profile: Profile | str, stage: str) -> Path:
-    """``results/<profile>/<stage>/`` (not created).
+    """``results/<profile>/<stage>/`` (not created); a profile with overrides has its own
+    folder (:func:`run_name`).
 
     Args:
         profile: a profile or its name.
@@ -183,5 +240,4 @@ def stage_dir(profile: Profile | str, stage: str) -> Path:
         >>> stage_dir('smoke', 'models').parts[-2:]
         ('smoke', 'models')
     """
-    name = profile if isinstance(profile, str) else profile.name
-    return results_root() / name / stage
+    return results_root() / run_name(profile) / stage

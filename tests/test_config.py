@@ -18,3 +18,15 @@ def test_paper_profile_is_the_papers_protocol():
     with pytest.raises(ValueError, match="unknown profile"):
         get_profile("huge")
     assert stage_dir("smoke", "slices").parts[-2:] == ("smoke", "slices")
+
+
+def test_a_profile_with_overrides_has_its_own_results_folder(monkeypatch, tmp_path):
+    from glioma_lib.config import run_name, stage_dir
+
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path))
+    default, seeded = get_profile("default"), get_profile("default", seed=1)
+    assert stage_dir(default, "models") == tmp_path / "default" / "models"
+    assert stage_dir(seeded, "models") != stage_dir(default, "models")
+    assert run_name(seeded) == run_name(get_profile("default", seed=1))  # stable
+    assert run_name(get_profile("default", site_confounded=False)) != run_name(seeded)
+    assert run_name(get_profile("default", workers=7)) == "default"  # workers change nothing

@@ -60,7 +60,15 @@ def test_gpu_check_runs_every_part_on_the_cpu(tmp_path):
 def test_projection_picks_the_fastest_mode_per_network():
     gc = _module()
     workload = gc.paper_workload()
-    assert sum(g["networks"] for g in workload) == 43
+    from glioma_lib.config import get_profile
+    from glioma_lib.training.recipe import plan
+    from glioma_lib.training.workload import brats2019_like, patients_data
+
+    paper = get_profile("paper")
+    # the projection counts exactly the networks `glioma-grade train --profile paper` trains
+    assert sum(g["networks"] for g in workload) == len(plan(patients_data(
+        paper, brats2019_like(paper))))
+    assert workload[0]["group"] == "main: slice"
     assert workload[0]["images_each"] == 100 * 6 * 4690  # 100 epochs of the offline 6×
     google = {"data_path_img_s": 5000.0, "compiled_data_path_img_s": 5100.0,
               "compiled_compile_s": 70.0, "cudagraphs_data_path_img_s": 8000.0,
@@ -68,8 +76,8 @@ def test_projection_picks_the_fastest_mode_per_network():
     others = [{"backbone": b, "data_path_img_s": 4000.0} for b in gc.OTHER_BACKBONES]
     p = gc.projection({"googlenet": google, "backbones": others})
     modes = {g["group"]: g["mode"] for g in p["groups"]}
-    assert modes["slice split (Tables 2, ROC)"] == "cudagraphs"
-    assert modes["head-to-head: googlenet"] == "eager"  # 140,700 images do not repay 60 s
+    assert modes["main: slice"] == "cudagraphs"
+    assert modes["h2h: h2h-googlenet"] == "eager"  # 140,400 images do not repay 60 s
     expected = sum(g["networks"] * (g["images_each"] / g["img_s"] + (60.0 if g["mode"] ==
                    "cudagraphs" else 0.0)) for g in p["groups"]) / 3600
     assert p["hours_one_gpu"] == pytest.approx(expected, abs=0.01)

@@ -5,4 +5,5 @@ call per experiment for chapters 6 and 7 (:mod:`.beyond`, :mod:`.headline`, retu
 figures with their captions in the text (:mod:`.exhibit`), a chapter's set-up
 (:mod:`.chapter`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
 :mod:`.bench_precision`, :mod:`.bench_cv`), the book's time per option (:mod:`.budget`)
-and the build record (:mod:`.build_record`)."""
+the build record (:mod:`.build_record`) and whether a built book reads at laptop and phone
+width (:mod:`.layout`)."""

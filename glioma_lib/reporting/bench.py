@@ -296,11 +296,36 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
     return rows, {"provenance": provenance}
 
 
+#: The options table's AUC columns: the validation patients' (ranks the options) and the test
+#: patients' (shown, never used to choose: Varoquaux & Cheplygina 2022).
+VAL_AUC = "validation AUC (ranks)"
+TEST_AUC = "test AUC (not used to choose)"
+
+
+def validation_choice(table: pd.DataFrame) -> tuple[str, int] | None:
+    """The option a reader would choose without looking at test patients: the highest mean
+    validation AUC among the options that fit the budget (None without validation scores).
+
+    Args:
+        table: :func:`cv_options_table`.
+
+    Example:
+        >>> validation_choice(cv_options_table("bench/results/cv_options.json"))
+        ('800', 5)
+    """
+    if VAL_AUC not in table or table.empty:
+        return None
+    fits = table[table["fits 45 min"] == "yes"]
+    return None if fits.empty else fits[VAL_AUC].idxmax()
+
+
 def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFrame:
     """The cross-validation recipe's options (``bench/bench_cv_options.py``): per option
-    (training slices × epochs) the FLAIR network's patient AUC on each measured fold's test
-    patients and their mean, seconds per network here, and the default book's time it would
-    give on an AVX2 CPU in fp32 (the reference cold build, with the cross-validation family's
+    (training slices × epochs) the FLAIR network's patient AUC on the measured folds'
+    validation patients (what ranks the options, :func:`validation_choice`) and, shown but not
+    used to choose, on their test patients, seconds per network here, and the default book's
+    time it would give on an AVX2 CPU in fp32 (the reference cold build, with the
+    cross-validation family's
     networks re-timed: this machine's seconds scaled by the two probe rates). The projection
     starts from the option the reference build ran (``"current"`` in the file, marked
     "reference"); ``chosen`` (the profile's option now) is marked "chosen".
@@ -320,9 +345,12 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
     runs["slices"] = runs["slices"].astype(str)
     scale = data["probe_img_s"] / data["reference_probe_img_s"]  # seconds here → there
     option = runs.groupby(["slices", "epochs"], sort=False)
-    table = option["test_patient_auc"].mean().rename("patient AUC (mean of folds)").to_frame()
+    table = pd.DataFrame(index=option.size().index)
+    if "val_patient_auc" in runs:  # what ranks the options: the validation patients only
+        table[VAL_AUC] = option["val_patient_auc"].mean()
+    table[TEST_AUC] = option["test_patient_auc"].mean()
     for fold, part in runs.groupby("fold"):
-        table[f"fold {fold} AUC"] = part.set_index(["slices", "epochs"])["test_patient_auc"]
+        table[f"fold {fold} test AUC"] = part.set_index(["slices", "epochs"])["test_patient_auc"]
     table["s / network here"] = option["seconds"].mean()
     cur = (str(data["current"]["slices"]), int(data["current"]["epochs"]))
     extra = (table["s / network here"] - table.loc[cur, "s / network here"]) * scale
@@ -335,3 +363,26 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
                                                         ("chosen", idx == chosen)) if hit)
                        for idx in table.index]
     return table
+
+
+def layout_text(path) -> str:
+    """The appendix's sentence on whether a built book reads at laptop and phone width
+    (``bench/results/layout_<profile>.json`` of ``bench/bench_layout.py``).
+
+    Args:
+        path: the layout JSON.
+
+    Example:
+        >>> layout_text("bench/results/layout_default.json")[:20]
+        'In the default book '
+    """
+    data = read_result(path)
+    if data is None:
+        return f"Not measured yet: {Path(path).name} (run bench/bench_layout.py on a built book)."
+    where = (f"In the {data['profile']} book built at commit {data['commit']}, "
+             f"{data['tables']} tables checked in Chromium at "
+             f"{' and '.join(f'{w} px' for w in data['widths'])}")
+    if not data["problems"]:
+        return (f"{where}: no caption is clipped, and no table scrolls sideways at "
+                f"{max(data['widths'])} px but those whose caption says they are wide.")
+    return f"{where}: {len(data['problems'])} problems, first {data['problems'][0]}."

@@ -143,6 +143,11 @@ def closest_to_paper(table: pd.DataFrame) -> pd.Series:
     return fits.loc[key.idxmax()]
 
 
+#: The step-time quantile a probe's rate is read at (the fast quarter: a passing disturbance
+#: slows a few steps, a slower machine all of them).
+PROBE_QUANTILE = 0.25
+
+
 def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str = "auto",
                seconds: float = 3.0, warmup_s: float = 1.5) -> float:
     """This machine's training images/s for ``backbone`` (random-init, random uint8 images
@@ -150,10 +155,13 @@ def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str =
     size): the probe behind :func:`expected_seconds`.
 
     A cold process is slow for its first steps (thread pools, oneDNN kernels created per
-    shape, the CPU's clock), and an estimate made from them was 2.9× too slow where the
-    chapters ran 1.7× slower than the reference. So the first ``warmup_s`` seconds (at least 3
-    steps) are not measured, and the rate is the median over the following ``seconds`` (at
-    least 5 steps) of each step's own rate.
+    shape, the CPU's clock), and a machine busy for a moment (just after a test suite, say)
+    slows a few steps more: estimates made from such steps were 2.9× and 1.3× too slow where
+    the chapters themselves were not. So the first ``warmup_s`` seconds (at least 3 steps) are
+    not measured, and the rate is that of the fast quarter of the following steps (the step
+    time at the :data:`PROBE_QUANTILE` quantile, over ``seconds`` and at least 5 steps): a
+    machine that is slower throughout is slower in every step, a passing disturbance in a
+    few.
 
     Args:
         backbone: a registry name (the profile's main backbone).
@@ -166,8 +174,6 @@ def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str =
     Example:
         >>> probe_rate("efficientnet_lite0", 96, 64)  # ~150 on a 2-core Zen 4 in fp32
     """
-    import statistics
-
     import torch
     import torch.nn.functional as F
 
@@ -202,7 +208,7 @@ def probe_rate(backbone: str, image_size: int, batch_size: int, precision: str =
     start = time.perf_counter()
     while len(times) < 5 or time.perf_counter() - start < seconds:
         times.append(step())
-    return batch_size / statistics.median(times)
+    return batch_size / float(np.quantile(times, PROBE_QUANTILE))
 
 
 def profile_fingerprint(profile) -> str:

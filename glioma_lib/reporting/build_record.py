@@ -150,11 +150,6 @@ def build_record_page(notebooks_dir: str | Path, rerun: list[str] | None = None,
     return "\n".join(text)
 
 
-#: README's sentence on the default book's measured time sits between these markers; it is
-#: generated from the build JSONs (``make readme``), and a test fails when it drifts.
-README_MARKERS = ("<!-- book-time:start -->", "<!-- book-time:end -->")
-
-
 def book_time_text(results: str | Path) -> str:
     """README's sentence on how long the cold default book took, from
     ``bench/results/book_default_fp32.json`` (a CPU without native bf16) and
@@ -167,7 +162,7 @@ def book_time_text(results: str | Path) -> str:
         >>> book_time_text("bench/results")[:40]
         'Measured cold, cohort included, on 2 co'
     """
-    parts = []
+    parts, cores = [], "2 cores"
     for name, kind in (("book_default_fp32.json", "without native bf16"),
                        ("book_default.json", "with native bf16")):
         path = Path(results) / name
@@ -175,18 +170,50 @@ def book_time_text(results: str | Path) -> str:
             parts.append(f"not yet measured on a CPU {kind}")
             continue
         d = json.loads(path.read_text())
+        cores = d.get("machine", cores).split(", ")[-1]
         total = d.get("total_with_cohort_s", d["book_s"])
         parts.append(f"{total / 60:.1f} minutes on a CPU {kind} ({d['precision']}, torch "
                      f"capability {d.get('cpu_capability')}, commit {d.get('commit')})")
-    cores = json.loads((Path(results) / "book_default_fp32.json").read_text())["machine"] \
-        if (Path(results) / "book_default_fp32.json").exists() else "2 cores"
-    cores = cores.split(", ")[-1] if ", " in cores else cores
     return (f"Measured cold, cohort included, on {cores}: {parts[0]}, and {parts[1]} "
             "(`bench/bench_book.py --cold`; the appendix has every chapter).")
 
 
+def gpu_projection_text(results: str | Path) -> str:
+    """README's sentence on the GPU check (``bench/results/gpu_check.json``): the measured
+    GoogLeNet rates and the `paper` book's projected training time, counted from
+    ``plan("paper")``.
+
+    Args:
+        results: ``bench/results``.
+
+    Example:
+        >>> gpu_projection_text("bench/results")[:30]
+        'Measured on one NVIDIA H200 (`'
+    """
+    path = Path(results) / "gpu_check.json"
+    if not path.exists():
+        return "Not measured on a GPU yet (`bench/gpu_check.py`)."
+    r = json.loads(path.read_text())
+    g, proj = r["throughput"]["googlenet"], r["projection"]
+    graphs = (f" and {g['cudagraphs_data_path_img_s']:,.0f} img/s with CUDA graphs "
+              f"({g['cudagraphs_compile_s']:.0f} s to compile)"
+              if g.get("cudagraphs_data_path_img_s") else "")
+    return (f"Measured on one {r['device']} (`bench/results/gpu_check.json`, shown in the "
+            f"appendix): GoogLeNet, {r['sizes']['size']} px, batch {r['sizes']['batch']}, "
+            f"full data path {g['data_path_img_s']:,.0f} img/s eager{graphs}, "
+            f"{r['gpu_data_path_over_model_alone']:.2f} of the model alone; the `paper` "
+            f"book's {proj['networks']} networks (`plan(\"paper\")`) projected at "
+            f"{proj['hours_one_gpu']:.1f} h of training on that GPU.")
+
+
+#: README's generated sentences: marker name → the function that writes it from
+#: ``bench/results``. Each sits between ``<!-- name:start -->`` and ``<!-- name:end -->``
+#: (``make readme``), and a test fails when README drifts from its JSON.
+README_BLOCKS = {"book-time": book_time_text, "gpu-projection": gpu_projection_text}
+
+
 def update_readme(readme: str | Path, results: str | Path) -> bool:
-    """Write :func:`book_time_text` between README's :data:`README_MARKERS`; whether it
+    """Write each of :data:`README_BLOCKS` between its markers in README; whether anything
     changed.
 
     Args:
@@ -198,13 +225,14 @@ def update_readme(readme: str | Path, results: str | Path) -> bool:
         False
     """
     path = Path(readme)
-    text = path.read_text()
-    start, end = README_MARKERS
-    if start not in text or end not in text:
-        raise ValueError(f"{path}: no {start} … {end} markers")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    new = f"{head}{start}\n{book_time_text(results)}\n{end}{tail}"
-    if new != text:
-        path.write_text(new)
-    return new != text
+    text = original = path.read_text()
+    for name, make in README_BLOCKS.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start not in text or end not in text:
+            raise ValueError(f"{path}: no {start} … {end} markers")
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
+        text = f"{head}{start}\n{make(results)}\n{end}{tail}"
+    if text != original:
+        path.write_text(text)
+    return text != original

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..config import SEQUENCE_NAMES, Profile, stage_dir
+from ..config import SEQUENCE_NAMES, Profile, override_suffix, overrides, stage_dir
 from ..data.slices import blank_tumour
 from ..data.stages import Data
 from ..models.device import pick_device
@@ -43,6 +43,8 @@ BLANK_DILATE_PX = 3
 #: the other evaluation-only knobs are left out, so changing them retrains nothing).
 TRAINING_FIELDS = ("image_size", "offline_aug", "epochs", "batch_size", "lr_backbone",
                    "lr_head", "seed")
+#: The profile fields a model's cache key holds (:meth:`ProtocolSpec.manifest`).
+MODEL_FIELDS = (*TRAINING_FIELDS, "precision", "allow_random_init", "weights", "backbone")
 
 
 def trained_profile(profile: Profile, light: bool) -> Profile:
@@ -127,7 +129,15 @@ class ProtocolSpec:
               light: bool = False, max_train: int | None = None,
               split: np.ndarray | None = None, blank: bool = False,
               class_weight: str | None = None) -> ProtocolSpec:
-        """The spec of :func:`run_protocol` (same arguments)."""
+        """The spec of :func:`run_protocol` (same arguments). A training ``profile`` that
+        differs from the data's in what makes the model (:data:`MODEL_FIELDS`: a seed, a
+        learning rate, a precision) names its own folder: the tag gets the
+        :func:`~glioma_lib.config.override_suffix` of those differences, so such runs never
+        overwrite the book's; evaluation-only knobs (``n_bootstrap``, ``kfold``…) change
+        nothing."""
+        changed = overrides(profile, data.profile) if profile is not None else {}
+        own = override_suffix({k: v for k, v in changed.items() if k in MODEL_FIELDS})
+        tag = f"{tag or protocol}-{own}" if own else tag
         profile = trained_profile(profile or data.profile, light)
         if split is None:
             split = data.split(protocol)
@@ -161,8 +171,9 @@ class ProtocolSpec:
         return blank_tumour(images, mask if rows is None else mask[rows], BLANK_DILATE_PX)
 
     def folder(self, sequence: str) -> Path:
-        """``results/<profile>/models/<tag>/<sequence>/``."""
-        return stage_dir(self.profile, "models") / self.tag / sequence
+        """``results/<run>/models/<tag>/<sequence>/``: the data's run folder
+        (:func:`~glioma_lib.config.run_name`), whatever recipe trains in it."""
+        return stage_dir(self.data.profile, "models") / self.tag / sequence
 
     def manifest(self, sequence: str, device: torch.device) -> dict:
         """Everything the sequence's model depends on: the slice stage's fingerprint, the
@@ -321,6 +332,6 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
     sequences = tuple(sequences or spec.profile.sequences)
     runs = {seq: train_sequence(spec, seq, progress) for seq in sequences}
     test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")
-    save_csv(stage_dir(spec.profile, "predictions") / f"{spec.tag}.csv", test)
+    save_csv(stage_dir(spec.data.profile, "predictions") / f"{spec.tag}.csv", test)
     notes = "; ".join(sorted({r.model.weights_note for r in runs.values()}))
     return ProtocolRun(protocol, runs, test, notes, spec.val_rows, val)

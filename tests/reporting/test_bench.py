@@ -279,10 +279,11 @@ def test_seed_spread_says_the_range_per_arithmetic(tmp_path):
 def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_path):
     import json
 
-    from glioma_lib.reporting.bench import cv_options_table
+    from glioma_lib.reporting.bench import cv_options_table, validation_choice
 
     assert "not measured" in cv_options_table(tmp_path / "none.json").iloc[0, 0]
-    rows = [{"slices": s, "epochs": 3, "fold": f, "test_patient_auc": auc, "seconds": sec}
+    rows = [{"slices": s, "epochs": 3, "fold": f, "test_patient_auc": auc, "seconds": sec,
+             "val_patient_auc": auc - 0.05}
             for s, sec, aucs in (("800", 20.0, (0.7, 0.8)), ("all", 120.0, (0.9, 0.9)))
             for f, auc in zip((0, 1), aucs, strict=True)]
     (tmp_path / "o.json").write_text(json.dumps({
@@ -294,7 +295,26 @@ def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_p
     assert table.loc[("800", 3), "fits 45 min"] == "yes"
     moved = cv_options_table(tmp_path / "o.json", chosen=("all", 3))["recipe"]
     assert moved[("800", 3)] == "reference" and moved[("all", 3)] == "chosen"
-    assert table.loc[("800", 3), "patient AUC (mean of folds)"] == pytest.approx(0.75)
+    assert table.loc[("800", 3), "test AUC (not used to choose)"] == pytest.approx(0.75)
+    assert list(table.columns[:2]) == ["validation AUC (ranks)", "test AUC (not used to choose)"]
+    # "all" scores higher on validation but does not fit: the validation choice is 800
+    assert validation_choice(table) == ("800", 3)
     # 100 s more per network here is 200 s on the reference machine, × 18 networks = 60 min
     assert table.loc[("all", 3), "book (min, AVX2 fp32)"] == pytest.approx(36 + 60)
     assert table.loc[("all", 3), "fits 45 min"] == "no"
+
+
+def test_layout_text_says_whether_the_book_reads_whole(tmp_path):
+    import json
+
+    from glioma_lib.reporting.bench import layout_text
+
+    assert layout_text(tmp_path / "none.json").startswith("Not measured yet")
+    base = {"profile": "default", "commit": "abc1234", "widths": [1280, 390], "tables": 40}
+    (tmp_path / "ok.json").write_text(json.dumps({**base, "problems": []}))
+    assert "40 tables checked in Chromium at 1280 px and 390 px: no caption is clipped" in \
+        layout_text(tmp_path / "ok.json")
+    (tmp_path / "bad.json").write_text(json.dumps(
+        {**base, "problems": ["1280 px, notebooks/07_sites.html: Table 28 scrolls sideways"]}))
+    assert "1 problems, first 1280 px, notebooks/07_sites.html: Table 28" in \
+        layout_text(tmp_path / "bad.json")

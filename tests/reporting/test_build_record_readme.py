@@ -1,20 +1,25 @@
-"""README's measured book time comes from the build JSONs (glioma_lib.reporting.build_record),
-never typed by hand."""
+"""README's measured figures (the default book's time, the GPU projection) come from the bench
+JSONs (glioma_lib.reporting.build_record), never typed by hand."""
 
 import json
 
 import pytest
 
 from glioma_lib.config import project_root
-from glioma_lib.reporting.build_record import README_MARKERS, book_time_text, update_readme
+from glioma_lib.reporting.build_record import (
+    README_BLOCKS,
+    book_time_text,
+    gpu_projection_text,
+    update_readme,
+)
 
 
-def test_readme_book_time_is_the_generated_sentence():
+@pytest.mark.parametrize("name", list(README_BLOCKS))
+def test_readme_block_is_the_generated_sentence(name):
     root = project_root()
     readme = (root / "README.md").read_text()
-    start, end = README_MARKERS
-    shown = readme.split(start, 1)[1].split(end, 1)[0].strip()
-    assert shown == book_time_text(root / "bench" / "results"), "run `make readme`"
+    shown = readme.split(f"<!-- {name}:start -->", 1)[1].split(f"<!-- {name}:end -->", 1)[0]
+    assert shown.strip() == README_BLOCKS[name](root / "bench" / "results"), "run `make readme`"
 
 
 def test_book_time_text_and_update(tmp_path):
@@ -24,11 +29,19 @@ def test_book_time_text_and_update(tmp_path):
     text = book_time_text(tmp_path)
     assert "35.0 minutes on a CPU without native bf16 (fp32, torch capability AVX2, commit " \
            "abc1234+changes)" in text and "not yet measured on a CPU with native bf16" in text
+    assert gpu_projection_text(tmp_path).startswith("Not measured on a GPU yet")
     readme = tmp_path / "README.md"
-    readme.write_text(f"a\n{README_MARKERS[0]}\nold\n{README_MARKERS[1]}\nb\n")
+    blocks = "".join(f"<!-- {n}:start -->\nold\n<!-- {n}:end -->\n" for n in README_BLOCKS)
+    readme.write_text(f"a\n{blocks}b\n")
     assert update_readme(readme, tmp_path) is True
     assert update_readme(readme, tmp_path) is False
     assert "\nold\n" not in readme.read_text() and readme.read_text().endswith("\nb\n")
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="markers"):
         update_readme(readme, tmp_path)
+
+
+def test_gpu_projection_text_reads_the_plan_count():
+    text = gpu_projection_text(project_root() / "bench" / "results")
+    proj = json.loads((project_root() / "bench" / "results" / "gpu_check.json").read_text())
+    assert f"book's {proj['projection']['networks']} networks" in text

@@ -88,8 +88,10 @@ def test_evaluation_only_knobs_retrain_nothing(unit_data):
     run_protocol(unit_data, "patient", profile=other, **kwargs)
     assert (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns == stamp
     retrain = replace(unit_data.profile, lr_head=5e-4)
-    run_protocol(unit_data, "patient", profile=retrain, **kwargs)
-    assert (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns != stamp
+    again = run_protocol(unit_data, "patient", profile=retrain, **kwargs)
+    assert again.runs["t1"].folder != first.runs["t1"].folder  # trained beside, not over it
+    assert (again.runs["t1"].folder / "best.pt").exists()
+    assert (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns == stamp
 
 
 def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypatch):
@@ -107,7 +109,10 @@ def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypa
     monkeypatch.setattr(experiment, "train_model", killed_after_two)
     with pytest.raises(KeyboardInterrupt):
         run_protocol(unit_data, "patient", tag="unit-killed", **kwargs)
-    folder = full.runs["t1"].folder.parent.parent / "unit-killed" / "t1"
+    from glioma_lib.training.experiment import ProtocolSpec
+
+    folder = ProtocolSpec.build(unit_data, "patient", profile, tag="unit-killed",
+                                backbone="mobilenet_v2", weights=None).folder("t1")
     assert (folder / "last.pt").exists() and not (folder / "manifest.json").exists()
     seconds = torch.load(folder / "last.pt", weights_only=True)["history"][0]["seconds"]
     monkeypatch.setattr(experiment, "train_model", real)
@@ -193,3 +198,19 @@ def test_the_class_weighted_variant_is_cached_apart_and_named(unit_data):
     again = run_recipe(unit_data, Recipe("patient", "mobilenet_v2", None, True, 12,
                                          sequences=("flair",), class_weight="balanced"))
     assert again.runs["flair"].folder.parent.name.endswith("-balanced")
+
+
+def test_a_seed_override_trains_beside_the_default_never_over_it(unit_data):
+    """A run whose training profile differs from the data's (here the seed) names its own
+    folder; the default's folder and manifest are untouched by it."""
+    from dataclasses import replace
+
+    from glioma_lib.training.experiment import ProtocolSpec
+
+    default = ProtocolSpec.build(unit_data, "patient")
+    seeded = ProtocolSpec.build(unit_data, "patient", replace(unit_data.profile, seed=7))
+    same = ProtocolSpec.build(unit_data, "patient", unit_data.profile)
+    assert default.folder("flair") == same.folder("flair")
+    assert seeded.folder("flair") != default.folder("flair")
+    assert seeded.folder("flair").parent.parent == default.folder("flair").parent.parent
+    assert seeded.tag.startswith("patient-")

@@ -41,7 +41,10 @@ def test_a_killed_grid_worker_resumes_and_matches_an_uninterrupted_run(tmp_path)
     cohort = tiny_cohort(tmp_path / "MICCAI_BraTS_2019_Data_Training", "GRD",
                          shape=(48, 48, 16))
     _run(cohort, tmp_path / "plain", tmp_path / "plain.csv")
-    models = tmp_path / "killed" / "smoke" / "models"
+    from glioma_lib.config import get_profile, run_name
+
+    over = dict(image_size=48, extra_epochs=4, batch_size=8, workers=1)
+    models = tmp_path / "killed" / run_name(get_profile("smoke", **over)) / "models"
     code = _run(cohort, tmp_path / "killed", tmp_path / "killed.csv",
                 kill_when=_first_last_pt(models))
     assert code == -signal.SIGKILL

@@ -1,0 +1,64 @@
+"""Whether a built book reads at laptop and phone width (issue 35): every table of every page in
+headless Chromium at 1280 × 800 and 390 × 844 (:func:`glioma_lib.reporting.layout.
+table_fit_problems`), written to ``bench/results/layout_<profile>.json`` for the appendix.
+
+    python bench/bench_layout.py                      # the default book in _build/html
+    python bench/bench_layout.py --html DIR --profile default
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from glioma_lib.reporting.bench import checkout_commit  # noqa: E402
+from glioma_lib.reporting.layout import SIZES, TABLE_FIT_JS, table_fit_problems  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--commit", default=None, help="the commit that built the book "
+                    "(default: this checkout's)")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("bench_layout: Debian's chromium is not installed (make browser)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
+        page = browser.new_page()
+        problems = table_fit_problems(args.html, page)
+        page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+        tables = 0
+        for html in sorted(args.html.rglob("*.html")):
+            if html.name in ("genindex.html", "search.html", "index.html") or \
+                    "_static" in html.parts:
+                continue
+            page.goto(html.resolve().as_uri())
+            page.wait_for_load_state("load")
+            tables += len(page.evaluate(TABLE_FIT_JS))
+        browser.close()
+    html = args.html.resolve()
+    shown = html.relative_to(ROOT).as_posix() if html.is_relative_to(ROOT) else html.name
+    result = {"profile": args.profile, "html": shown, "widths": [w for w, _ in SIZES],
+              "tables": tables, "problems": problems,
+              "commit": args.commit or checkout_commit()}
+    out = ROOT / "bench" / "results" / f"layout_{args.profile}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
