@@ -1,6 +1,6 @@
 """Whether a built book reads at laptop and phone width (issue 35): every table of every page in
 headless Chromium at 1280 × 800 and 390 × 844 (:func:`glioma_lib.reporting.layout.
-table_fit_problems`), written to ``bench/results/layout_<profile>.json`` for the appendix.
+fit_report`), written to ``bench/results/layout_<profile>.json`` for the appendix.
 
     python bench/bench_layout.py                      # the default book in _build/html
     python bench/bench_layout.py --html DIR --profile default
@@ -18,10 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from glioma_lib.reporting.bench import checkout_commit  # noqa: E402
-from glioma_lib.reporting.layout import SIZES, TABLE_FIT_JS, table_fit_problems  # noqa: E402
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from glioma_lib.reporting.layout import BROWSER_ARGS, SIZES, fit_report  # noqa: E402
 
 
 def main() -> None:
@@ -37,23 +34,13 @@ def main() -> None:
     if chromium is None:
         raise SystemExit("bench_layout: Debian's chromium is not installed (make browser)")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
-        page = browser.new_page()
-        problems = table_fit_problems(args.html, page)
-        page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
-        tables = 0
-        for html in sorted(args.html.rglob("*.html")):
-            if html.name in ("genindex.html", "search.html", "index.html") or \
-                    "_static" in html.parts:
-                continue
-            page.goto(html.resolve().as_uri())
-            page.wait_for_load_state("load")
-            tables += len(page.evaluate(TABLE_FIT_JS))
+        browser = pw.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
+        report = fit_report(args.html, browser.new_page())
         browser.close()
     html = args.html.resolve()
     shown = html.relative_to(ROOT).as_posix() if html.is_relative_to(ROOT) else html.name
     result = {"profile": args.profile, "html": shown, "widths": [w for w, _ in SIZES],
-              "tables": tables, "problems": problems,
+              "tables": report["tables"], "problems": report["problems"],
               "commit": args.commit or checkout_commit()}
     out = ROOT / "bench" / "results" / f"layout_{args.profile}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

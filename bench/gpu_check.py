@@ -336,8 +336,8 @@ def paper_workload() -> list[dict]:
 
     p = get_profile("paper")
     rows = workload(patients_data(p, brats2019_like(p)))
-    rows["group"] = rows["unit"].str.split(":").str[0] + ": " + rows["unit"].str.split(
-        ":").str[1].str.replace(r"fold\d+", "fold<k>", regex=True)
+    rows["group"] = rows["unit"].str.replace(":", ": ", n=1).str.replace(
+        r"fold\d+", "fold<k>", regex=True)
     groups = rows.groupby(["group", "backbone", "images"], sort=False).size()
     return [{"group": g, "backbone": b, "networks": int(n), "images_each": int(i)}
             for (g, b, i), n in groups.items()]

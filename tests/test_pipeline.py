@@ -9,14 +9,11 @@ from pathlib import Path
 import pytest
 
 from glioma_lib.pipeline import NotebookFailed, build_dir, make_book, run_notebooks
-from glioma_lib.reporting.layout import table_fit_problems
+from glioma_lib.reporting.layout import BROWSER_ARGS, table_fit_problems
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"]
 
 
 @pytest.fixture(scope="module")

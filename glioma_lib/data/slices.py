@@ -227,17 +227,15 @@ def _cohort_fingerprint(cohort: pd.DataFrame, sequences) -> str:
     (:func:`glioma_lib.store.content_id`), never by absolute path or time: a cohort (or a
     ``results/`` folder holding one) copied or moved elsewhere keeps its fingerprint, so every
     stage after it is reused (DESIGN.md, "Cached stages")."""
-    keys = (*sequences, "seg")
-    paths = [str(Path(row[k]).resolve()) for _, row in cohort.iterrows() for k in keys]
-    root = os.path.commonpath(paths) if paths else ""
-    if paths and len(paths) == 1:
+    files = [(row["patient_id"], row["grade"], Path(row[k]).resolve())
+             for _, row in cohort.iterrows() for k in (*sequences, "seg")]
+    root = os.path.commonpath([str(f) for *_, f in files]) if files else ""
+    if len(files) == 1:
         root = os.path.dirname(root)
     h = hashlib.sha256()
-    for _, row in cohort.iterrows():
-        for key in keys:
-            path = Path(row[key]).resolve()
-            h.update(f"{row['patient_id']}|{row['grade']}|{path.relative_to(root).as_posix()}|"
-                     f"{content_id(path)}".encode())
+    for patient, grade, path in files:
+        h.update(f"{patient}|{grade}|{path.relative_to(root).as_posix()}|"
+                 f"{content_id(path)}".encode())
     return h.hexdigest()
 
 

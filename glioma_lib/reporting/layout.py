@@ -40,12 +40,32 @@ TABLE_FIT_JS = """() => {
 }"""
 #: The widths checked: a common laptop and a phone.
 SIZES = ((1280, 800), (390, 844))
+#: Headless Chromium's flags here: no sandbox (root) and no background network (offline).
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
 
 
-def table_fit_problems(html_root: Path, page, sizes=SIZES) -> list[str]:
-    """Every page of a built book at each width: tables whose box scrolls sideways at 1280 px
-    (unless declared wide) and captions clipped at any width, as "width px, page: Table N …"
-    lines; empty when the book reads whole.
+def book_pages(html_root: Path) -> list[Path]:
+    """A built book's reading pages: every HTML page but the index redirect, search, the
+    general index and theme files.
+
+    Args:
+        html_root: the built book's ``_build/html``.
+
+    Example:
+        >>> [p.name for p in book_pages(Path("_build/html"))][:1]
+        ['analysis_plan.html']
+    """
+    return sorted(p for p in Path(html_root).rglob("*.html")
+                  if p.name not in ("genindex.html", "search.html", "index.html")
+                  and "_static" not in p.parts)
+
+
+def fit_report(html_root: Path, page, sizes=SIZES) -> dict:
+    """Every page of a built book at each width, in one walk: the tables checked (at the
+    first width) and the problems: tables whose box scrolls sideways at 1280 px (unless
+    declared wide) and captions clipped at any width, as "width px, page: Table N …" lines.
 
     Args:
         html_root: the built book's ``_build/html``.
@@ -56,23 +76,37 @@ def table_fit_problems(html_root: Path, page, sizes=SIZES) -> list[str]:
         >>> from playwright.sync_api import sync_playwright
         >>> with sync_playwright() as pw:
         ...     page = pw.chromium.launch(executable_path="/usr/bin/chromium").new_page()
-        ...     table_fit_problems(Path("_build/html"), page)
+        ...     fit_report(Path("_build/html"), page)["problems"]
         []
     """
-    problems = []
-    pages = sorted(p for p in Path(html_root).rglob("*.html")
-                   if p.name not in ("genindex.html", "search.html", "index.html")
-                   and "_static" not in p.parts)
-    for width, height in sizes:
+    problems, tables = [], 0
+    for k, (width, height) in enumerate(sizes):
         page.set_viewport_size({"width": width, "height": height})
-        for html in pages:
+        for html in book_pages(html_root):
             page.goto(html.resolve().as_uri())
             page.wait_for_load_state("load")
             name = html.relative_to(html_root).as_posix()
-            for t in page.evaluate(TABLE_FIT_JS):
+            found = page.evaluate(TABLE_FIT_JS)
+            tables += len(found) if k == 0 else 0
+            for t in found:
                 if t["clipped"]:
                     problems.append(f"{width} px, {name}: {t['number']} has its caption clipped")
                 if width >= 1280 and t["scrolls"] and not t["declared_wide"]:
                     problems.append(f"{width} px, {name}: {t['number']} scrolls sideways "
                                     f"({t['table_px']} px in a {t['box_px']} px column)")
-    return problems
+    return {"tables": tables, "problems": problems}
+
+
+def table_fit_problems(html_root: Path, page, sizes=SIZES) -> list[str]:
+    """:func:`fit_report`'s problems alone; empty when the book reads whole.
+
+    Args:
+        html_root, page, sizes: as :func:`fit_report`.
+
+    Example:
+        >>> from playwright.sync_api import sync_playwright
+        >>> browser = sync_playwright().start().chromium.launch(executable_path="/usr/bin/chromium")
+        >>> table_fit_problems(Path("_build/smoke/_build/html"), browser.new_page())
+        []
+    """
+    return fit_report(html_root, page, sizes)["problems"]
