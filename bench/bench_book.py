@@ -73,8 +73,9 @@ def main() -> None:
     result["generator_version"] = GENERATOR_VERSION
     import torch
 
-    from glioma_lib.reporting.budget import probe_rate, profile_fingerprint
+    from glioma_lib.reporting.budget import profile_fingerprint
     from glioma_lib.training.precision import cpu_has_bf16
+    from glioma_lib.training.probe import probe_rate
 
     result["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     result["native_bf16"] = cpu_has_bf16()
@@ -128,7 +129,9 @@ def main() -> None:
                                                            "MALLOC_TRIM_THRESHOLD_")}
     if "cohort_s" in result:
         result["total_with_cohort_s"] = result["book_s"] + result["cohort_s"]
-    result["budget_s"] = {"smoke": 600, "default": 2700}.get(profile.name)
+    from glioma_lib.config import BUDGET_MIN
+
+    result["budget_s"] = 60 * BUDGET_MIN[profile.name] if profile.name in BUDGET_MIN else None
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if result["native_bf16"] else "_fp32"  # a CPU without native bf16 apart
     (OUT / f"book_{profile.name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -5,7 +5,7 @@ LGG is 23 % of the cohort. The named variant ``class_weight="balanced"`` weighs 
 cross-entropy by n / (2 × n_class) (scikit-learn's ``compute_class_weight("balanced")``;
 :func:`glioma_lib.training.train.class_weights`); everything else — folds, recipe, seed,
 validation-chosen thresholds — is the book's. Both arms run the whole k-fold cross-validation
-(:func:`glioma_lib.reporting.headline.cross_validation`) and are graded per patient at the
+(:func:`glioma_lib.experiments.headline.cross_validation`) and are graded per patient at the
 paper's 0.5 threshold and at thresholds chosen on each fold's validation patients
 (:func:`glioma_lib.evaluation.operating.operating_table`). The unweighted arm is the book's own
 cross-validation: after ``make book`` its networks are reused from ``results/<profile>/models``,
@@ -42,8 +42,8 @@ def main() -> None:
     from glioma_lib.config import get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.tables import always_hgg_accuracy
+    from glioma_lib.experiments.headline import cross_validation, operating_points
     from glioma_lib.reporting.bench import checkout_commit
-    from glioma_lib.reporting.headline import cross_validation, operating_points
     from glioma_lib.training.crossval import cv_recipe_text
 
     profile = get_profile(args.profile)

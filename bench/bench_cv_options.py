@@ -45,8 +45,8 @@ def main() -> None:
     from glioma_lib.evaluation.metrics import report
     from glioma_lib.evaluation.vote import patient_mean
     from glioma_lib.reporting.bench import checkout_commit
-    from glioma_lib.reporting.budget import probe_rate
     from glioma_lib.training.crossval import cv_option
+    from glioma_lib.training.probe import probe_rate
     from glioma_lib.training.recipe import cv_recipe_for, run_recipe
 
     base = get_profile("default")

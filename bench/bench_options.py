@@ -13,7 +13,7 @@ option with :mod:`glioma_lib.reporting.budget`. Writes ``bench/results/options.j
 the choice that sized the default profile. Its main networks (the full recipe) with GoogLeNet
 from random initialisation or EfficientNet-Lite0 from ImageNet, 3 or 5 epochs, projected from
 ``book_default_fp32.json`` and its model cards with both backbones' training rates measured
-here by :func:`glioma_lib.reporting.budget.probe_rate`. Writes ``options_fp32.json``.
+here by :func:`glioma_lib.training.probe.probe_rate`. Writes ``options_fp32.json``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from glioma_lib.reporting.budget import (
     closest_to_paper,
     main_backbone_option,
     option_table,
-    probe_rate,
     training_runs,
 )
+from glioma_lib.training.probe import probe_rate
 
 OUT = Path(__file__).parent / "results"
 SIZES = (96, 128, 160, 224)

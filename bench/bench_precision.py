@@ -31,13 +31,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from glioma_lib.models import create, param_groups
 from glioma_lib.models.device import to_input
 from glioma_lib.models.registry import REGISTRY
 from glioma_lib.training.precision import autocast, cpu_has_bf16, precision_name
-from glioma_lib.training.train import evaluate
+from glioma_lib.training.train import evaluate, train_step
 
 OUT = Path(__file__).parent / "results"
 CPU = torch.device("cpu")
@@ -69,20 +68,16 @@ def _steps(model, size: int, batch: int, choice: str):
     labels = torch.from_numpy(rng.integers(0, 2, batch))
     optimizer = torch.optim.Adam(param_groups(model))
 
-    def train_step():
+    def train_one():
         model.train()
-        with autocast(CPU, choice):
-            loss = F.cross_entropy(model(to_input(images, CPU)).float(), labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        train_step(model, optimizer, to_input(images, CPU), labels, CPU, choice)
 
     def infer_step():
         model.eval()
         with torch.inference_mode(), autocast(CPU, choice):
             model(to_input(images, CPU)).float().softmax(1)
 
-    return train_step, infer_step
+    return train_one, infer_step
 
 
 def throughput(args) -> dict:
@@ -94,8 +89,8 @@ def throughput(args) -> dict:
                 for choice in ("fp32", "bf16"):
                     torch.manual_seed(0)
                     model = create(name, weights=None).to(memory_format=torch.channels_last)
-                    train_step, infer_step = _steps(model, size, args.batch, choice)
-                    rates = {"train": _rate(train_step, args.batch, args.min_steps,
+                    train_one, infer_step = _steps(model, size, args.batch, choice)
+                    rates = {"train": _rate(train_one, args.batch, args.min_steps,
                                             args.min_seconds),
                              "infer": _rate(infer_step, args.batch, args.min_steps,
                                             args.min_seconds)}
@@ -132,13 +127,13 @@ def compile_trial(args) -> dict:
         model = create("googlenet", weights=None).to(memory_format=torch.channels_last)
         if mode == "compiled":
             model = torch.compile(model)
-        train_step, _ = _steps(model, size, batch, "bf16")
+        train_one, _ = _steps(model, size, batch, "bf16")
         start = time.perf_counter()
         try:
-            train_step()  # compiles here
+            train_one()  # compiles here
             first = time.perf_counter() - start
             for _ in range(steps - 1):
-                train_step()
+                train_one()
         except Exception as err:  # noqa: BLE001 (recorded: the trial failed)
             result[mode] = {"error": f"{type(err).__name__}: {str(err)[:300]}"}
             continue

@@ -1,7 +1,10 @@
 """Benchmark: the synthetic cohort against real BraTS patients, in numbers (issue 15).
 
-Computes :func:`glioma_lib.data.realism.patient_stats` on the real sample
-(``../shared/brats-sample``: 4 patients; skipped with a note where absent) and on two freshly
+Computes :func:`glioma_lib.data.realism.patient_stats` on the real calibration set
+(``../shared/brats-sample``: 4 patients, the set the generator's knobs were fitted to), on the
+real external set (``../shared/brats-external``: 11 HGG, reported only: nothing is fitted to
+it, and the calibration below never reads it), each skipped with a note where absent, and on
+two freshly
 generated synthetic cohorts of the current generator (``--synthetic`` patients each, half of
 each grade, sites as in BraTS 2019): one with the knobs before calibration
 (:func:`glioma_lib.data.synth_calibration.uncalibrated_config`) and one with the calibrated ones,
@@ -16,23 +19,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+from _common import envelope, write_result
 
-from glioma_lib.config import project_root
 from glioma_lib.data.brats import index_cohort, load_patient
 from glioma_lib.data.realism import compare, patient_stats
 from glioma_lib.data.synth import GENERATOR_VERSION, SynthConfig
 from glioma_lib.data.synth_calibration import CALIBRATION, uncalibrated_config
 from glioma_lib.data.synth_cohort import make_cohort
+from glioma_lib.real_sample import real_sets
 
 OUT = Path(__file__).parent / "results"
-SAMPLE = project_root().parent / "shared" / "brats-sample"
+
+#: Source names of the real sets in the JSON and the book's table.
+REAL_SOURCES = {"calibration": "real, calibration", "external": "real, external (never fitted)"}
 
 
 def describe(cohort: pd.DataFrame, source: str) -> list[dict]:
@@ -52,13 +56,15 @@ def main() -> None:
     args = ap.parse_args()
     rows, provenance = [], {"generator_version": GENERATOR_VERSION, "seed": args.seed,
                             "synthetic_patients": args.synthetic}
-    real = None
-    if SAMPLE.exists():
-        real = index_cohort(SAMPLE)
-        rows += describe(real, "real")
-        provenance["real"] = f"{SAMPLE.name}: {len(real)} BraTS training patients (../shared)"
-    else:
-        provenance["real"] = f"absent ({SAMPLE} not found): synthetic statistics only"
+    real, sets = None, real_sets()
+    for role, source in REAL_SOURCES.items():
+        if role not in sets:
+            provenance[source] = "absent (not found under ../shared)"
+            continue
+        cohort = index_cohort(sets[role])
+        rows += describe(cohort, source)
+        provenance[source] = f"{sets[role].name}: {len(cohort)} BraTS training patients"
+        real = cohort if role == "calibration" else real
     provenance["calibration"] = {k: [str(a), str(b), why] for k, (a, b, why) in
                                  CALIBRATION.items() if k != "tissue_contrast"}
     tmp = Path(tempfile.mkdtemp(prefix="bench_realism_"))
@@ -81,17 +87,16 @@ def main() -> None:
                 for grade in ("HGG", "LGG"):
                     picks += source[source["grade"] == grade]["patient_id"].head(2).tolist()
         both = pd.concat([c for c in (real, synthetic) if c is not None], ignore_index=True)
-        fig = patient_montage(both, picks, caption="real (../shared/brats-sample) and "
+        fig = patient_montage(both, picks, caption="real calibration (../shared/brats-sample) and "
                               f"synthetic (generator v{GENERATOR_VERSION}) patients")
         OUT.mkdir(parents=True, exist_ok=True)
         fig.savefig(OUT / "realism_montage.png", dpi=70)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "provenance": provenance,
+    result = {**envelope(), "provenance": provenance,
               "summary": json.loads(summary.to_json(orient="index")),
               "patients": json.loads(table.to_json(orient="records"))}
-    (OUT / "realism.json").write_text(json.dumps(result, indent=1) + "\n")
+    write_result(OUT / "realism.json", result)
     print(summary.to_string())
 
 

@@ -5,7 +5,7 @@ sites drawn independently of the grade: ``Profile.site_confounded=False``).
 The default book runs the confounded experiments itself; the de-confounded cohort costs a
 second cohort (~170 s), its slice stage and four more models, which the 45-minute budget does
 not hold, so this bench runs both with the same code
-(:func:`glioma_lib.evaluation.sites.site_experiments`) and writes
+(:func:`glioma_lib.experiments.sites.site_experiments`) and writes
 ``bench/results/sites.json``, which chapter 7 shows beside its own rows. The confounded arm
 reuses the book's cached models when ``make book`` ran before (same profile, same cache key).
 The de-confounded profile keeps its own results folder (``results/<profile>-deconfounded``).
@@ -31,7 +31,7 @@ from pathlib import Path
 from glioma_lib.config import get_profile, project_root, stage_dir
 from glioma_lib.data.stages import prepare_data
 from glioma_lib.data.synth import GENERATOR_VERSION
-from glioma_lib.evaluation.sites import site_experiments
+from glioma_lib.experiments.sites import site_experiments
 from glioma_lib.real_sample import grade_sample, sample_summary
 from glioma_lib.reporting.bench import checkout_commit
 from glioma_lib.reporting.sites import site_conclusion

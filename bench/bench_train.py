@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from glioma_lib.models import create, param_groups
 from glioma_lib.models.device import to_input
 from glioma_lib.training.augment import augment_online
-from glioma_lib.training.precision import autocast, precision_name
+from glioma_lib.training.precision import precision_name
+from glioma_lib.training.train import train_step
 
 OUT = Path(__file__).parent / "results"
 
@@ -57,12 +57,8 @@ def main() -> None:
 
     cpu = torch.device("cpu")
 
-    def step(x):  # the library's training arithmetic (bf16 autocast where it pays)
-        opt.zero_grad(set_to_none=True)
-        with autocast(cpu):
-            loss = F.cross_entropy(model(x).float(), labels)
-        loss.backward()
-        opt.step()
+    def step(x):  # the library's training step (bf16 autocast where it pays)
+        train_step(model, opt, x, labels, cpu)
 
     def model_only():
         step(fixed)

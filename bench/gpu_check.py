@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,7 +40,11 @@ from glioma_lib.store import write_json  # noqa: E402
 from glioma_lib.training.augment import augment_online, expand_offline  # noqa: E402
 from glioma_lib.training.device_data import DeviceSet  # noqa: E402
 from glioma_lib.training.precision import autocast, precision_name  # noqa: E402
-from glioma_lib.training.train import TrainConfig, train_model  # noqa: E402
+from glioma_lib.training.train import (  # noqa: E402
+    TrainConfig,
+    train_model,
+    train_step,  # noqa: E402
+)
 
 DATA = ROOT / ".gpu"
 OUT = ROOT / "bench" / "results" / "gpu_check.json"
@@ -82,11 +85,7 @@ def _trainer(model, device: torch.device, precision: str, name: str):
     optimizer = torch.optim.Adam(param_groups(model), fused=device.type == "cuda")
 
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
-        with autocast(device, precision, name):
-            loss = F.cross_entropy(model(x).float(), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        train_step(model, optimizer, x, y, device, precision, name)
 
     return step
 

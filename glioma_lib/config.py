@@ -106,6 +106,9 @@ class Profile:
         return asdict(self)
 
 
+#: The book's build budgets in minutes on 2 CPU cores, cohort included (DESIGN.md).
+BUDGET_MIN = {"smoke": 10, "default": 45}
+
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke", n_lgg=6, n_hgg=8, n_slices=4, image_size=64,
@@ -113,24 +116,23 @@ PROFILES: dict[str, Profile] = {
         cv_backbone="efficientnet_lite0", cv_light=True,
     ),
     "default": Profile(
-        # 45 min on 2 cores from a clean clone, cohort included, on a CPU without native bf16
-        # too (AVX2, fp32: bench/results/book_default_fp32.json). Every network that stands
-        # for the paper's is EfficientNet-Lite0 from its real ImageNet weights (the paper's
-        # method, ImageNet transfer, with the one ImageNet backbone available offline; it
-        # trains 1.4x faster than GoogLeNet in fp32 on AVX2), 5 epochs of online augmentation
-        # at 96 px (8 epochs project to 44.6 min there: no room; bench/results/
-        # options_fp32.json); GoogLeNet from random initialisation stays where a comparison
-        # needs it (chapter 3's head-to-head, chapter 6's transfer vs scratch).
+        # Within BUDGET_MIN["default"] on 2 cores from a clean clone, cohort included, on a CPU
+        # without native bf16 too (AVX2, fp32: bench/results/book_default_fp32.json). Every
+        # network that stands for the paper's is EfficientNet-Lite0 from its real ImageNet
+        # weights (the paper's method, ImageNet transfer, with the one ImageNet backbone
+        # available offline; faster than GoogLeNet in fp32 on AVX2), 5 epochs of online
+        # augmentation at 96 px (more epochs do not fit: bench/results/options_fp32.json);
+        # GoogLeNet from random initialisation stays where a comparison needs it (chapter 3's
+        # head-to-head, chapter 6's transfer vs scratch).
         name="default", n_lgg=76, n_hgg=259, n_slices=20, image_size=96,
         offline_aug=False, epochs=5, batch_size=64, extra_epochs=3, compare_train_slices=800,
         backbone="efficientnet_lite0",
         # VGG16 (138 M parameters) and Xception (the slowest in fp32) left to `paper`.
         compare_backbones=("googlenet", "inception_v3", "mobilenet_v2", "efficientnet_lite0"),
-        # The cross-validation family (chapter 7's 15 + 3 networks, chapter 6's shuffled and
-        # transfer runs): the full recipe (5 epochs of online augmentation) on 800 training
-        # slices per network, the best of the options that keep the book within 45 min on
-        # AVX2 (patient AUC 0.80 over FLAIR folds 0-1 against 0.68 for 3 epochs; 1,600 slices
-        # x 3 epochs 0.79, slower; all slices 0.89 but 58 min: bench/results/cv_options.json).
+        # The cross-validation family (chapter 7's folds and site experiments, chapter 6's
+        # shuffled and transfer runs): the full recipe (5 epochs of online augmentation) on 800
+        # training slices per network, the option ranked best on validation patients among
+        # those that keep the book within budget on AVX2 (bench/results/cv_options.json).
         cv_backbone="efficientnet_lite0", cv_train_slices=800, cv_light=False,
     ),
     "paper": Profile(

@@ -13,6 +13,15 @@ import pandas as pd
 COHORT = {"LGG": 76, "HGG": 259, "slices_per_patient": 20, "image_size": 224,
           "split": (4690, 1005, 1005), "offline_aug": 6, "batch_size": 128, "epochs": 100}
 
+#: The paper's protocol constants: its split in percent, the new head's layers and dropout, the
+#: offline rotations and the online augmentation's ranges (the library's augmentation reads
+#: them from here), and the article's volume, issue and pages.
+PROTOCOL = {"split_percent": (70, 15, 15), "head": (1024, 512, 2), "dropout": 0.5,
+            "offline_rotation_deg": 5.0, "online_rotation_deg": 4.0,
+            "online_translate_px_at_224": 15.0, "online_shear_deg": 20.0, "flip_p": 0.5}
+ARTICLE = {"journal": "Chinese Journal of Medical Imaging Technology", "year": 2022,
+           "volume": 38, "issue": 11, "pages": (1715, 1719)}
+
 #: Table 1: backbone parameters (M), depth, CIFAR-100 top-1 / top-5 error (%).
 TABLE1 = pd.DataFrame(
     [("mobilenet_v2", "MobileNet-v2", 2.4, 53, 31.92, 9.02),

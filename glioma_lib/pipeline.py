@@ -152,9 +152,12 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    from .models.device import pick_device
     from .reporting.build_record import record_run
+    from .training.precision import precision_name
 
-    get_profile(profile)  # fail fast on an unknown profile
+    p = get_profile(profile)  # fail fast on an unknown profile
+    arithmetic = precision_name(pick_device(), p.precision, p.backbone)
     root = root or project_root()
     out = build_dir(root, profile) / "src" / NOTEBOOK_DIR
     running = build_dir(root, profile) / "running"  # outside the book's sources
@@ -191,7 +194,7 @@ def run_notebooks(profile: str, brats_root: str | None = None, root: Path | None
                 f"{nb.name}: the kernel died while a cell ran (killed, e.g. out of memory: see "
                 f"{kernel_log} and the system log)") from None
         hide_parameters(partial)
-        record_run(partial, profile, root)
+        record_run(partial, profile, root, arithmetic)
         os.replace(partial, target)  # only a notebook that ran to the end enters the book
         log(f"[papermill] {nb.name} done in {time.perf_counter() - start:.0f} s")
         if on_done is not None:
@@ -223,8 +226,9 @@ def forecast(profile: str, brats_root: str | None = None, log=print,
 
     from .data.stages import synthetic_root
     from .models.device import pick_device
-    from .reporting.budget import expected_seconds, probe_rate, reference_build
+    from .reporting.budget import expected_seconds, reference_build
     from .training.precision import cpu_has_bf16, precision_name
+    from .training.probe import probe_rate
 
     p = get_profile(profile)
     device = pick_device()

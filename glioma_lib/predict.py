@@ -19,7 +19,7 @@ from .config import INTENDED_USE, SEQUENCES
 from .data.automask import AUTO_ERODE, AUTO_FLAIR_Z, AUTO_METHOD, AUTO_T2_Z, auto_tumour_mask
 from .data.brats import CohortError, check_headers, load_volume
 from .data.slices import largest_tumour_slice, patient_slices, tumour_window
-from .evaluation.vote import patient_rule
+from .evaluation.vote import VoteRule, grade_patients
 from .models.device import pick_device
 from .models.registry import load_model
 from .store import atomic_write, write_json
@@ -30,9 +30,10 @@ from .training.train import predict as predict_probs
 PROTOCOL_PREFERENCE = ("patient", "slice")
 
 
-RULE = ("majority vote of the T1, T2 and FLAIR models: each votes HGG when its mean slice "
-        "probability is >= 0.5; score_hgg is the share of models voting HGG (0, 1/3, 2/3, 1), "
-        "so the grade is HGG exactly when score_hgg > 0.5 (evaluated in chapter 6)")
+#: The rule the command grades by: the chapters' "vote (glioma-grade predict)" rows are the
+#: same :class:`~glioma_lib.evaluation.vote.VoteRule`, and its text is the report's ``rule``.
+PREDICT = VoteRule(SEQUENCES)
+RULE = PREDICT.text()
 
 
 #: The space the networks were trained in (BraTS: 1 mm isotropic, 240×240×155, skull-stripped).
@@ -219,7 +220,7 @@ def grade(files: dict[str, str | Path], models: str | Path, protocol: str | None
     probs = {s: predict_probs(nets[s], slices[s], precision=precision) for s in SEQUENCES}
     frame = pd.DataFrame({"patient_id": "input", "label": 0,
                           **{f"p_{s}": probs[s] for s in SEQUENCES}})
-    verdict = patient_rule(frame, SEQUENCES).iloc[0]  # the rule chapter 6 evaluates
+    verdict = grade_patients(frame, PREDICT).iloc[0]  # the rule chapter 6 evaluates
     per_seq = {}
     for s in SEQUENCES:
         p = float(verdict[f"p_{s}"])

@@ -246,9 +246,9 @@ def test_forecast_says_the_cpu_and_scales_a_reference(tmp_path, monkeypatch):
 
     from glioma_lib import pipeline
     from glioma_lib.reporting import budget
-    from glioma_lib.training import precision
+    from glioma_lib.training import precision, probe
 
-    monkeypatch.setattr(budget, "probe_rate", lambda *a, **k: 50.0)
+    monkeypatch.setattr(probe, "probe_rate", lambda *a, **k: 50.0)
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
     lines = []
     assert pipeline.forecast("smoke", log=lines.append, results=tmp_path) is None

@@ -3,13 +3,24 @@ the mask."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from conftest import SAMPLE
 
 from glioma_lib.config import SEQUENCES
 from glioma_lib.models import create, model_card, save_model
-from glioma_lib.real_sample import grade_sample, sample_summary
+from glioma_lib.real_sample import (
+    REAL_SETS,
+    grade_real,
+    grade_sample,
+    real_patient_table,
+    real_sentence,
+    real_sets,
+    real_summary,
+    sample_summary,
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +69,99 @@ def test_summary_counts_right_verdicts_and_scores_the_vote():
     assert summary["mask"] == {"accuracy": 0.5, "auc": 0.75, "patients": 4}
     assert summary["automatic"]["auc"] is None  # one grade only: no ROC
     assert summary["automatic"]["accuracy"] == 1.0
+
+
+# --- chapter 7's real patients: the calibration set and the external set -------------------
+
+EXTERNAL = SAMPLE.parent / REAL_SETS["external"]
+
+
+def _rows() -> pd.DataFrame:
+    rows = []
+    for pid, role, grade, soft in [("e1", "external", "HGG", 0.9), ("e2", "external", "HGG", 0.3),
+                                   ("c1", "calibration", "HGG", 0.8),
+                                   ("c2", "calibration", "LGG", 0.1),
+                                   ("c3", "calibration", "LGG", 0.6)]:
+        for window in ("mask", "automatic"):
+            rows.append({"set": role, "patient_id": pid, "site": "CBICA", "grade": grade,
+                         "window": window, "verdict": "HGG" if soft >= 0.5 else "LGG",
+                         "score_hgg": 1.0 if soft >= 0.5 else 0.0, "score_soft": soft})
+    return pd.DataFrame(rows)
+
+
+def test_real_summary_scores_external_recall_and_an_auc_over_all_real_patients():
+    section = real_summary(_rows(), n_resamples=200)
+    mask = section.table.loc["mask"]
+    assert mask["external: HGG recall"] == "1 of 2"
+    assert mask["patients (HGG / LGG)"] == "3 / 2"
+    assert mask["all real: always HGG"] == "60.0%"
+    assert mask["all real: AUC, soft score"].startswith("0.833")  # 5 of 6 pairs ranked right
+    assert section.values["real_sets"] == "3 calibration, 2 external"
+    assert "do not grade real patients above chance" in section.values["real_sentence"]
+    table = real_patient_table(section.long)
+    assert list(table.index[:2]) == ["c1", "c2"] and table.loc["e2", "mask"].startswith("LGG")
+
+
+def test_the_sentence_follows_the_analysis_plans_rule():
+    above = real_sentence(pd.Series({"value": 0.9, "low": 0.7, "high": 1.0}), "automatic")
+    assert "above chance" in above and "not" not in above
+    assert "one grade only" in real_sentence(None, "mask")
+
+
+def test_without_the_real_sets_the_chapter_says_so(tmp_path):
+    assert real_sets(tmp_path) == {}
+    section = real_summary(grade_real({}, tmp_path))
+    assert "not on this machine" in section.values["real_sentence"]
+    assert "not graded" in real_patient_table(section.long).iloc[0, 0]
+
+
+@pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/brats-external (eleven real BraTS "
+                                                  "HGG patients) absent")
+def test_every_real_patient_is_graded_with_its_set(models):
+    rows = grade_real(real_sets(SAMPLE.parent), models, "cv-fold0")
+    per_set = rows.drop_duplicates("patient_id").groupby("set")["grade"].agg(list)
+    assert sorted(per_set["calibration"]) == ["HGG", "HGG", "LGG", "LGG"]
+    assert per_set["external"] == ["HGG"] * 11
+    assert rows["score_soft"].between(0, 1).all() and len(rows) == 2 * 15
+
+
+@pytest.mark.skipif(not EXTERNAL.is_dir() or not SAMPLE.is_dir(),
+                    reason="../shared/brats-sample and ../shared/brats-external absent")
+def test_the_generator_and_its_calibration_never_read_the_external_set(tmp_path):
+    """The external set is never fitted to: generating a cohort, the calibration's before/after
+    configurations and the realism statistics of the calibration set open no file of it."""
+    import sys
+
+    from glioma_lib.data.brats import index_cohort, load_patient
+    from glioma_lib.data.realism import patient_stats
+    from glioma_lib.data.synth_calibration import calibration_table, uncalibrated_config
+    from glioma_lib.data.synth_cohort import make_cohort
+
+    opened: list[str] = []
+    watching = [True]
+    external = str(EXTERNAL.resolve())
+
+    def hook(event, args):
+        if watching[0] and event == "open" and args and isinstance(args[0], (str, Path)):
+            opened.append(str(Path(args[0]).resolve()))
+
+    sys.addaudithook(hook)  # audit hooks cannot be removed: this one stops watching below
+    try:
+        calibration_table()
+        make_cohort(tmp_path / "cohort", 1, 1, seed=3, cfg=uncalibrated_config(), workers=1,
+                    progress=False)
+        for _, row in index_cohort(SAMPLE).iterrows():
+            patient_stats(load_patient(row, ("t1", "t2", "flair")))
+    finally:
+        watching[0] = False
+    assert any(p.startswith(str(SAMPLE.resolve())) for p in opened)  # the hook saw reads
+    assert not [p for p in opened if p.startswith(external)]
+
+
+def test_no_generator_or_calibration_module_names_the_external_set():
+    from glioma_lib.config import project_root
+
+    data = project_root() / "glioma_lib" / "data"
+    for path in [*data.glob("*.py")]:
+        text = path.read_text()
+        assert REAL_SETS["external"] not in text and "real_sets" not in text, path

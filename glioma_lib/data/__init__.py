@@ -5,3 +5,9 @@ sample as :mod:`.synth_calibration` records, written as a BraTS-layout cohort by
 stage (:mod:`.slices`), a tumour mask from the images alone (:mod:`.automask`), splits
 (:mod:`.splits`), image statistics (:mod:`.realism`) and a profile's cached stages
 (:mod:`.stages`)."""
+
+
+def __getattr__(name: str):  # submodules on first use: ``glioma_lib.data.<module>``
+    from ..lazy import submodule
+
+    return submodule(__name__, name)

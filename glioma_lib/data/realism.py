@@ -75,7 +75,7 @@ def patient_stats(volumes: dict[str, np.ndarray], sequences=("t1", "t2", "flair"
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> patient_stats(gl.load_patient(data.cohort.iloc[0]))["flair_ratio_2"]
+        >>> patient_stats(gl.data.brats.load_patient(data.cohort.iloc[0]))["flair_ratio_2"]
     """
     seg = volumes["seg"]
     brain = brain_mask(volumes)
@@ -116,7 +116,8 @@ def compare(table: pd.DataFrame) -> pd.DataFrame:
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> rows = [patient_stats(gl.load_patient(r)) | {"source": "synthetic", "grade": r["grade"]}
+        >>> load = gl.data.brats.load_patient
+        >>> rows = [patient_stats(load(r)) | {"source": "synthetic", "grade": r["grade"]}
         ...         for _, r in data.cohort.head(2).iterrows()]
         >>> compare(pd.DataFrame(rows))
     """

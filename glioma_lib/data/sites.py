@@ -20,6 +20,13 @@ import re
 import numpy as np
 import pandas as pd
 
+#: The site experiments' rows (trained by ``training.sites``, scored by ``experiments.sites``,
+#: worded by ``reporting.sites``).
+REFERENCE = "random patient split (CV fold 0)"
+LEAVE_SITE_OUT = "leave-site-out"
+BLANKED = "tumour blanked (CV fold 0)"
+SITE_CLASSIFIER = "site classifier (CV fold 0)"
+
 #: Patients per site and grade in the BraTS 2019 training set, counted from its name
 #: mapping (``../shared/brats-sample/brats2019_name_mapping.csv``; 259 HGG, 76 LGG).
 BRATS19_SITE_GRADES: dict[str, tuple[int, int]] = {  # site: (HGG, LGG)

@@ -6,7 +6,7 @@ The slice stage stores, per sequence, one ``(N, S, S)`` uint8 array (``<seq>.npy
 aligned across sequences: row ``k`` is the same patient and slice in every array, which is
 what the paper's shared random split relies on. Channels are repeated to 3 at load time.
 
-Volumes are read in canonical LPS orientation (:func:`glioma_lib.brats.to_canonical`, by
+Volumes are read in canonical LPS orientation (:func:`glioma_lib.data.brats.to_canonical`, by
 their affine) and every stored slice is in radiological display orientation: anterior at
 the top, the patient's left on the image's right. A horizontal flip of a stored slice is
 therefore a left–right mirror, as in the paper.
@@ -129,9 +129,9 @@ def patient_slices(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Window, normalise and resize one patient: ``({seq: (n, S, S) uint8}, indices, areas)``.
 
-    ``volumes`` are canonical (LPS, as :func:`glioma_lib.brats.load_patient` returns them);
+    ``volumes`` are canonical (LPS, as :func:`glioma_lib.data.brats.load_patient` returns them);
     slices are axial (last axis) and stored as ``(n, H, W)`` in radiological display
-    orientation (:func:`glioma_lib.brats.display_slice`). The window is
+    orientation (:func:`glioma_lib.data.brats.display_slice`). The window is
     ``tumour_window(volumes["seg"])`` unless given; with a ``"seg"`` volume the tumour mask
     is included under ``"mask"`` and ``areas`` counts its voxels per slice (zeros without).
     """

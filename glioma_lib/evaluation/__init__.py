@@ -1,8 +1,7 @@
 """Evaluation: metrics (:mod:`.metrics`), the vote and the model maps (:mod:`.vote`),
 operating points chosen on validation (:mod:`.operating`), patient-bootstrap intervals
 (:mod:`.uncertainty`), calibration (:mod:`.calibration`), Grad-CAM (:mod:`.explain`), the
-automatic window's agreement (:mod:`.window`), the backbones head to head
-(:mod:`.backbones`), the site experiments (:mod:`.sites`) and the chapters' tables
+automatic window's agreement (:mod:`.window`) and the chapters' tables
 (:mod:`.tables`; its names and the vote's are re-exported here, so
 ``glioma_lib.evaluation.with_votes`` works as before).
 
@@ -26,4 +25,6 @@ def __getattr__(name: str):
 
         return getattr(import_module(f".{'tables' if name in _TABLES else 'vote'}", __name__),
                        name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ..lazy import submodule
+
+    return submodule(__name__, name)  # a submodule on first use

@@ -87,7 +87,7 @@ def cases(models: dict, slices, frame, sequences) -> dict:
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> seqs = ("t1", "t2", "flair")
-        >>> test = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> test = gl.evaluation.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
         >>> gl.plots.gradcam_grid(**cases(models, data.slices, test, ("t1", "flair")), ncols=4)
     """
     from ..config import SEQUENCE_NAMES

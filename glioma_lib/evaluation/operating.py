@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import SEQUENCE_NAMES
-from .vote import fraction, majority, patient_mean
+from .vote import decide, patient_mean
 
 CRITERION = ("Youden's J (sensitivity + specificity − 1) on the fold's validation patients, "
              "applied unchanged to its test patients")
@@ -63,7 +63,7 @@ def fold_thresholds(runs: dict, sequences) -> pd.DataFrame:
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> cv = gl.cross_validate(data)
+        >>> cv = gl.training.crossval.cross_validate(data)
         >>> fold_thresholds(cv.runs, ("t1", "t2", "flair"))
     """
     rows = []
@@ -89,7 +89,7 @@ def thresholded(frame: pd.DataFrame, thresholds: pd.DataFrame, sequences) -> pd.
     Example:
         >>> seqs = ("t1", "t2", "flair")
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> cv = gl.cross_validate(data)
+        >>> cv = gl.training.crossval.cross_validate(data)
         >>> thresholded(cv.predictions, fold_thresholds(cv.runs, seqs), seqs)
     """
     patients = _patients(frame, sequences)
@@ -98,8 +98,10 @@ def thresholded(frame: pd.DataFrame, thresholds: pd.DataFrame, sequences) -> pd.
     for col in table.columns:
         cut = patients["fold"].map(table[col]).to_numpy()
         patients[f"hgg_{col}"] = (patients[col].to_numpy() >= cut).astype(int)
-    votes = patients[[f"hgg_p_{s}" for s in sequences]].to_numpy().T
-    return patients.assign(chosen_score=fraction(votes), chosen_vote=majority(votes))
+    cols = [f"p_{s}" for s in sequences]  # the sequences' majority: the one vote, per-fold cuts
+    cuts = np.stack([patients["fold"].map(table[c]).to_numpy() for c in cols])
+    share, verdict = decide(patients[cols].to_numpy().T, cuts)
+    return patients.assign(chosen_score=share, chosen_vote=verdict)
 
 
 def operating_table(frame: pd.DataFrame, runs: dict, sequences, n_resamples: int = 1000,
@@ -116,7 +118,7 @@ def operating_table(frame: pd.DataFrame, runs: dict, sequences, n_resamples: int
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> cv = gl.cross_validate(data)
+        >>> cv = gl.training.crossval.cross_validate(data)
         >>> operating_table(cv.predictions, cv.runs, ("t1", "t2", "flair"))
     """
     from .tables import metric_table

@@ -58,7 +58,7 @@ def metric_table(frame: pd.DataFrame, models: ModelMap,
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> seqs = ("t1", "t2", "flair")
-        >>> frame = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> frame = gl.evaluation.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
         >>> metric_table(frame, model_columns(('t1', 't2', 'flair')), protocol='patient')
     """
     parts = []
@@ -104,7 +104,7 @@ def table2(frame: pd.DataFrame, sequences) -> pd.DataFrame:
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> table2(run_protocol(data, 'slice').predictions, ('t1', 't2', 'flair'))
+        >>> table2(gl.training.experiment.run_protocol(data, 'slice').predictions, ('t1', 't2', 'flair'))
     """
     frame = with_votes(frame, sequences)
     rows = {}
@@ -164,7 +164,7 @@ def patient_table(frame: pd.DataFrame, sequences, n_resamples: int = 1000,
 
     Rows per model: each sequence and the soft vote graded by the mean slice probability and
     by the majority of slices, and the rule ``glioma-grade predict`` applies
-    (:func:`glioma_lib.evaluation.vote.patient_rule`, model ``"vote (glioma-grade predict)"``).
+    (:func:`glioma_lib.evaluation.vote.grade_patients`, model ``"vote (glioma-grade predict)"``).
 
     Args:
         frame: :func:`with_votes` frame of the test slices.
@@ -178,7 +178,7 @@ def patient_table(frame: pd.DataFrame, sequences, n_resamples: int = 1000,
     """
     models = patient_models(sequences)
     patients = vote.patient_level(frame, vote.scores(models))
-    rule = vote.patient_rule(frame, sequences)
+    rule = vote.grade_patients(frame, vote.VoteRule(tuple(sequences)))
     kw = dict(n_resamples=n_resamples, seed=seed)
     return pd.concat(
         [metric_table(patients, models, aggregation="mean slice probability", **kw),

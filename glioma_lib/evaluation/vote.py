@@ -1,5 +1,12 @@
 """Fusion of the per-sequence models: the paper's majority vote, and a soft vote.
 
+**One vote.** Every hard verdict of the book is :func:`decide` (pure arrays: each model votes
+HGG at its threshold, the majority decides, the score is the share voting HGG), applied per
+patient by :func:`grade_patients` under a :class:`VoteRule` whose :meth:`~VoteRule.text` is
+the sentence ``glioma-grade predict`` writes into its report: the chapters' "vote
+(glioma-grade predict)" rows, the operating points chosen on validation (thresholds per fold)
+and the command all grade through it.
+
 Every table of the book names its models one way, a **model map**: display name →
 (score column, optional 0/1 column). The score column ranks (ROC-AUC); the 0/1 column, when
 given, is the model's decision (a hard vote), else the decision is score ≥ 0.5.
@@ -7,6 +14,9 @@ given, is the model's decision (a hard vote), else the decision is score ≥ 0.5
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -115,31 +125,75 @@ def patient_level(frame: pd.DataFrame, columns, by: str = "patient_id",
     return out
 
 
-def patient_rule(frame: pd.DataFrame, sequences, by: str = "patient_id",
-                 threshold: float = 0.5) -> pd.DataFrame:
-    """The rule ``glioma-grade predict`` applies, on slice predictions (``p_<seq>`` columns).
+@dataclass(frozen=True)
+class VoteRule:
+    """The paper's rule on patients: each sequence's network votes HGG when its patient
+    probability (the mean of its slices' probabilities) is at least ``threshold``; the
+    majority of the sequences decides; the score is the share of sequences voting HGG."""
 
-    Per patient and sequence the mean slice probability (``p_<seq>``); each sequence votes
-    HGG when it is ``>= threshold``; ``rule_score`` is the share of sequences voting HGG (its
-    ROC score) and ``rule_vote`` the verdict, 1 (HGG) with more than half of the votes.
-    One row per patient.
+    sequences: tuple[str, ...]
+    threshold: float = 0.5
+
+    def text(self) -> str:
+        """The rule in words, as ``glioma-grade predict`` reports it.
+
+        Example:
+            >>> VoteRule(("t1", "t2", "flair")).text()[:60]
+            'majority vote of the T1WI, T2WI and FLAIR networks: each vot'
+        """
+        names = [SEQUENCE_NAMES.get(s, s) for s in self.sequences]
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+        n = len(self.sequences)
+        shares = ", ".join(str(Fraction(k, n)) for k in range(n + 1))
+        return (f"majority vote of the {listed} networks: each votes HGG when its mean slice "
+                f"probability is >= {self.threshold:g}; score_hgg is the share of networks "
+                f"voting HGG ({shares}), so the grade is HGG exactly when score_hgg > 0.5 "
+                "(evaluated in chapter 6)")
+
+
+def decide(probabilities, thresholds=0.5) -> tuple[np.ndarray, np.ndarray]:
+    """The hard vote on arrays: rows = models, columns = patients; each model votes HGG at
+    its threshold (a scalar, one per model, or one per model and patient); returns the share
+    voting HGG (the vote's ROC score) and the majority's 0/1 verdict.
 
     Args:
-        frame: slice predictions.
-        sequences: the voting sequences.
+        probabilities: rows = models, columns = patients.
+        thresholds: the models' thresholds, broadcast against ``probabilities``.
+
+    Example:
+        >>> share, verdict = decide([[0.9, 0.1], [0.6, 0.7], [0.2, 0.3]])
+        >>> share.round(3).tolist(), verdict.tolist()
+        ([0.667, 0.333], [1, 0])
+    """
+    probs = np.asarray(probabilities, dtype=float)
+    cuts = np.asarray(thresholds, dtype=float)
+    if cuts.ndim == 1 and cuts.size == probs.shape[0] and probs.ndim == 2:
+        cuts = cuts[:, None]
+    votes = (probs >= cuts).astype(int)
+    return fraction(votes), majority(votes)
+
+
+def grade_patients(frame: pd.DataFrame, rule: VoteRule, by: str = "patient_id"
+                   ) -> pd.DataFrame:
+    """Patients graded by ``rule`` from slice predictions (``p_<seq>`` columns): one row per
+    patient with each sequence's mean slice probability (``p_<seq>``), the share of sequences
+    voting HGG (``rule_score``) and the verdict (``rule_vote``, 1 = HGG).
+
+    Args:
+        frame: slice predictions with ``by``, ``label`` and ``p_<seq>``.
+        rule: the vote rule.
         by: the patient column.
-        threshold: a sequence's vote threshold.
 
     Example:
         >>> f = pd.DataFrame({"patient_id": ["a", "b"], "label": [1, 0], "p_t1": [0.9, 0.1],
         ...                   "p_t2": [0.6, 0.7], "p_flair": [0.2, 0.3]})
-        >>> patient_rule(f, ("t1", "t2", "flair"))["rule_vote"].tolist()
+        >>> grade_patients(f, VoteRule(("t1", "t2", "flair")))["rule_vote"].tolist()
         [1, 0]
     """
-    cols = [f"p_{s}" for s in sequences]
+    cols = [f"p_{s}" for s in rule.sequences]
     patients = patient_mean(frame, cols, by=by)
-    votes = (patients[cols].to_numpy().T >= threshold).astype(int)
-    return patients.assign(rule_score=fraction(votes), rule_vote=majority(votes))
+    share, verdict = decide(patients[cols].to_numpy().T, rule.threshold)
+    return patients.assign(rule_score=share, rule_vote=verdict)
 
 
 def with_votes(frame: pd.DataFrame, sequences) -> pd.DataFrame:
@@ -157,9 +211,8 @@ def with_votes(frame: pd.DataFrame, sequences) -> pd.DataFrame:
         [[1.0, 0.667], [0.0, 0.333]]
     """
     probs = np.stack([frame[f"p_{s}"].to_numpy() for s in sequences])
-    votes = (probs >= 0.5).astype(int)
-    return frame.assign(p_vote=fraction(votes), hard_vote=majority(votes),
-                        p_soft=soft(probs))
+    share, verdict = decide(probs, 0.5)
+    return frame.assign(p_vote=share, hard_vote=verdict, p_soft=soft(probs))
 
 
 def model_columns(sequences, *, soft_vote: bool = True) -> ModelMap:

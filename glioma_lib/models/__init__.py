@@ -25,3 +25,9 @@ from .registry import (  # noqa: F401
     weight_locations,
     weights_identity,
 )
+
+
+def __getattr__(name: str):  # submodules on first use: ``glioma_lib.models.<module>``
+    from ..lazy import submodule
+
+    return submodule(__name__, name)

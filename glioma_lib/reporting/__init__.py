@@ -1,9 +1,17 @@
-"""What the book shows: metric tables as ``value [low, high]`` cells (:mod:`.cells`), results
-beside the paper's (:mod:`.beside_paper`), the site experiments in words (:mod:`.sites`), one
-call per experiment for chapters 6 and 7 (:mod:`.beyond`, :mod:`.headline`, returning a
-:mod:`.section`), figures (:mod:`.plots`), captions (:mod:`.captions`), numbered tables and
-figures with their captions in the text (:mod:`.exhibit`), a chapter's set-up
-(:mod:`.chapter`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
-:mod:`.bench_precision`, :mod:`.bench_cv`), the book's time per option (:mod:`.budget`)
-the build record (:mod:`.build_record`) and whether a built book reads at laptop and phone
-width (:mod:`.layout`)."""
+"""What the book shows, formatted from results computed elsewhere (nothing here trains or
+imports ``training``): metric tables as ``value [low, high]`` cells (:mod:`.cells`), results
+beside the paper's (:mod:`.beside_paper`), the site experiments in words (:mod:`.sites`), an
+experiment's values and tables as the chapters show them (:mod:`.section`), figures
+(:mod:`.plots`), captions (:mod:`.captions`), numbered tables and figures with their captions
+in the text (:mod:`.exhibit`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
+:mod:`.bench_precision`, :mod:`.bench_cv`), the book's time per option (:mod:`.budget`),
+the build record (:mod:`.build_record`), whether a built book reads at laptop and phone
+width (:mod:`.layout`) and where each benchmark result comes from (:mod:`.provenance`).
+
+Submodules import on first attribute access (``gl.reporting.provenance``)."""
+
+
+def __getattr__(name: str):  # submodules on first use: ``glioma_lib.reporting.<module>``
+    from ..lazy import submodule
+
+    return submodule(__name__, name)

@@ -273,7 +273,7 @@ def real_patients_table(path) -> pd.DataFrame:
 
 def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dict]:
     """One cohort's site experiments as the bench ran them (``bench/results/sites.json``, made
-    by ``bench/bench_sites.py``): the :func:`glioma_lib.evaluation.sites.site_experiments`
+    by ``bench/bench_sites.py``): the :func:`glioma_lib.experiments.sites.site_experiments`
     rows (empty where there are none) and a ``provenance`` text. (The file's stored
     ``conclusion`` is not returned: chapter 7 words it afresh with
     :func:`~glioma_lib.reporting.sites.site_conclusion`, so it follows the current wording.)
@@ -290,8 +290,12 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
     if part is None:
         why = "not measured yet (run make bench)" if data is None else f"no {cohort!r} cohort"
         return pd.DataFrame(), {"provenance": f"{why}: {Path(path).name}"}
+    from .provenance import provenance_problems
+
     provenance = (f"bench/bench_sites.py, {data['profile']} profile, commit {data['commit']}, "
                   f"generator v{data['generator_version']}")
+    if problems := provenance_problems(data):
+        provenance += f" (⚠ {'; '.join(problems)})"
     rows = pd.DataFrame(part["rows"]).set_index("experiment")
     return rows, {"provenance": provenance}
 

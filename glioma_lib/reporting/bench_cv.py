@@ -18,7 +18,7 @@ from .section import Section
 BALANCE_MODELS = ("soft vote", "vote")
 
 
-def cv_balance(path) -> Section:
+def cv_balance(path, recipe: str | None = None) -> Section:
     """The class-weighted variant beside the paper's unweighted loss: per arm, rule (0.5 or
     chosen on validation) and model (soft vote, majority vote), the patient-level metrics with
     their bootstrap intervals (the always-HGG accuracy in ``balance_baseline``, for the
@@ -27,6 +27,9 @@ def cv_balance(path) -> Section:
 
     Args:
         path: ``bench/results/cv_balance.json``.
+        recipe: the recipe the book quotes it for: a result of another recipe is refused, one
+            from a modified tree carries a visible warning
+            (:func:`~.provenance.quotable`).
 
     Example:
         >>> cv_balance("bench/results/cv_balance.json").values["balance_text"]
@@ -37,6 +40,12 @@ def cv_balance(path) -> Section:
                                         f"bench/bench_cv_balance.py).",
                         "balance_provenance": "not measured",
                         "balance_baseline": "no baseline"}, not_measured(path))
+    from .provenance import quotable
+
+    ok, warning = quotable(path, recipe)
+    if not ok:
+        return Section({"balance_text": warning, "balance_provenance": "refused",
+                        "balance_baseline": "no baseline"}, not_measured(path, warning))
     arms = data["arms"]
     long = pd.concat([pd.DataFrame(a["operating"]).assign(variant=name)
                       for name, a in arms.items()], ignore_index=True)
@@ -63,6 +72,8 @@ def cv_balance(path) -> Section:
             f"{cell(weighted, 'auc', model='soft vote')}.")
     provenance = (f"bench/bench_cv_balance.py, {data['profile']} profile ({data['recipe']}), "
                   f"{data['machine']}, commit {data['commit']}")
+    if warning:
+        text, provenance = f"{warning} {text}", f"{provenance}; {warning}"
     return Section({"balance_text": text, "balance_provenance": provenance,
                     "balance_baseline": baseline}, table, long)
 
@@ -118,3 +129,93 @@ def sim_to_real(path) -> Section:
 def _cohort(name: str) -> str:
     return ("with the sites as in BraTS 2019" if name == "as in BraTS 2019"
             else f"on the {name} cohort")
+
+
+def cv_seed_spread(path, recipe: str) -> str:
+    """How far the cross-validation's headline moves when only the training seed changes
+    (``bench/results/cv_seeds.json``, made by ``bench/bench_cv_seeds.py`` on the book's cohort
+    and folds), as a sentence: the soft vote's pooled AUC per patient as mean and range over
+    the seeds; with a visible warning instead when the result was made with another recipe
+    or on a modified tree (:func:`~.provenance.provenance_problems`).
+
+    Args:
+        path: the seeds bench's JSON.
+        recipe: the recipe the book quotes it for
+            (:func:`~glioma_lib.training.crossval.cv_recipe_text` of the profile).
+
+    Example:
+        >>> cv_seed_spread("bench/results/cv_seeds.json", "efficientnet_lite0, 5 epochs of "
+        ...                "online augmentation, 800 training slices per model")[:12]
+        'Retrained un'
+    """
+    from .provenance import quotable
+
+    data = read_result(path)
+    if data is None or not data.get("runs"):
+        return (f"The seed-to-seed spread was not measured ({Path(path).name}; run "
+                f"bench/bench_cv_seeds.py)")
+    ok, warning = quotable(path, recipe)
+    if not ok:
+        return warning.rstrip(".")
+    runs = pd.DataFrame(data["runs"])
+    auc = runs["soft_auc"]
+    seeds = ", ".join(map(str, runs["seed"]))
+    text = (f"Retrained under {len(runs)} training seeds ({seeds}; same cohort, folds, recipe "
+            f"and backbone; {Path(path).name}, commit {data['commit']}), the soft vote's "
+            f"pooled AUC per patient is {auc.mean():.3f} on average, from {auc.min():.3f} to "
+            f"{auc.max():.3f}")
+    return f"{warning} {text}" if warning else text
+
+
+#: The rows of the no-mask table: how each patient's slices were chosen at test time.
+WINDOW_ROWS = {"mask": "the BraTS mask (as every headline)",
+               "automatic": "the automatic window (no mask: a new patient)"}
+
+
+def cv_automatic(path, recipe: str) -> Section:
+    """The cross-validation scored with and without the ground-truth mask at test time
+    (``bench/results/cv_automatic.json``, made by ``bench/bench_cv_automatic.py`` with the
+    book's fold networks through ``glioma-grade predict``'s path): per window the soft vote's
+    AUC with its interval, the vote's accuracy and always-HGG; a sentence on the paired
+    difference; a visible warning instead when the result is not this recipe's.
+
+    Args:
+        path: the bench's JSON.
+        recipe: the recipe the book quotes it for (the profile's cross-validation recipe).
+
+    Example:
+        >>> cv_automatic("bench/results/cv_automatic.json", "x").values["nomask_text"][:9]
+        '⚠ Warning'
+    """
+    from ..evaluation.uncertainty import format_interval
+    from .provenance import quotable
+
+    data = read_result(path)
+    if data is None:
+        why = f"not measured yet: {Path(path).name} (run bench/bench_cv_automatic.py)"
+        return Section({"nomask_text": why[0].upper() + why[1:] + "."}, not_measured(path))
+    ok, warning = quotable(path, recipe)
+    if not ok:
+        return Section({"nomask_text": warning}, not_measured(path, warning))
+    rows = {}
+    for window, s in data["summary"].items():
+        rows[WINDOW_ROWS.get(window, window)] = {
+            "soft vote AUC [95 % CI]": format_interval(s["soft_auc"], s["soft_auc_low"],
+                                                       s["soft_auc_high"], percent=False),
+            "vote accuracy": f"{s['vote_accuracy']:.1%}",
+            "always HGG": f"{s['always_hgg']:.1%}", "patients": s["patients"]}
+    table = pd.DataFrame(rows).T
+    table.index.name = "slices chosen by"
+    d = data["auc_difference_automatic_minus_mask"]
+    shown = format_interval(d["difference"], d["low"], d["high"], percent=False)
+    if d["low"] > 0 or d["high"] < 0:
+        verdict = "an interval that excludes 0: the window changes the AUC"
+    else:
+        verdict = "an interval that includes 0: this cohort cannot tell the two windows apart"
+    text = (f"Without the mask, the soft vote's AUC differs from the mask's by {shown} (paired "
+            f"over the same {d['n_patients']} patients), {verdict} ({Path(path).name}, commit "
+            f"{data['commit']}).")
+    failed = len(data.get("failed", []))
+    if failed:
+        text += f" The automatic window found no tumour in {failed} patient(s)."
+    return Section({"nomask_text": f"{warning} {text}" if warning else text}, table)

@@ -95,9 +95,11 @@ def beside_paper(table2_frame: pd.DataFrame, cv_table: pd.DataFrame,
     Example:
         >>> seqs = ("t1", "t2", "flair")
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> cv_frame = gl.with_votes(gl.cross_validate(data).predictions, seqs)
+        >>> cv = gl.training.crossval.cross_validate(data)
+        >>> cv_frame = gl.evaluation.with_votes(cv.predictions, seqs)
         >>> slice_run = gl.run_recipe(data, "slice")
-        >>> beside_paper(table2(slice_run.predictions, seqs), patient_table(cv_frame, seqs))
+        >>> beside_paper(gl.table2(slice_run.predictions, seqs),
+        ...              gl.evaluation.tables.patient_table(cv_frame, seqs))
     """
     cv = cv_table[cv_table["aggregation"] != "majority of slices"]
     cv = cv.assign(model=cv["model"].replace({PREDICT_RULE: VOTE, SOFT_PATIENT: SOFT_VOTE}))

@@ -61,7 +61,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def record_run(path: str | Path, profile: str, root: Path | None = None) -> dict:
+def record_run(path: str | Path, profile: str, root: Path | None = None,
+               precision: str | None = None) -> dict:
     """Write this run's record into an executed notebook's metadata (``glioma_build``): the
     commit, the machine, the package versions and the arithmetic of the profile's main
     networks on this machine.
@@ -70,20 +71,16 @@ def record_run(path: str | Path, profile: str, root: Path | None = None) -> dict
         path: the executed notebook.
         profile: the profile it ran under.
         root: the repository (for the commit).
+        precision: the arithmetic the profile's networks use on this machine
+            (:func:`glioma_lib.training.precision.precision_name`; the caller knows it).
 
     Example:
-        >>> record_run("_build/running/01_data.ipynb", "smoke")["commit"]
+        >>> record_run("_build/running/01_data.ipynb", "smoke", precision="fp32")["commit"]
     """
     import nbformat
 
-    from ..config import get_profile
-    from ..models.device import pick_device
-    from ..training.precision import precision_name
-
-    p = get_profile(profile)
     record = {"commit": checkout_commit(root) or "unknown", "machine": machine(),
-              "packages": package_versions(),
-              "precision": precision_name(pick_device(), p.precision, p.backbone)}
+              "packages": package_versions(), "precision": precision or "not recorded"}
     nb = nbformat.read(path, as_version=4)
     nb.metadata[META_KEY] = record
     nbformat.write(nb, path)

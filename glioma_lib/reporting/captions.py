@@ -103,10 +103,10 @@ def sample_size_caveat(n_patients: int, minimum: int = 30) -> str:
 
 def always_hgg_sentence(table: pd.DataFrame, flat: list[str]) -> str:
     """Chapter 3's sentence on the backbones that do no better than calling every test slice
-    HGG (:func:`glioma_lib.evaluation.backbones.no_better_than_always_hgg`).
+    HGG (:func:`glioma_lib.experiments.backbones.no_better_than_always_hgg`).
 
     Args:
-        table: :func:`glioma_lib.evaluation.backbones.head_to_head` output.
+        table: :func:`glioma_lib.experiments.backbones.head_to_head` output.
         flat: the backbones that do no better.
 
     Example:

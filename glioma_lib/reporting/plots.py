@@ -140,8 +140,9 @@ def image_grid(images: np.ndarray, row_titles, col_titles, caption: str = "") ->
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> image_grid(gl.augment.offline_examples({'t1': data.slices.array('t1')}, 0), ['T1WI'],
-        ...            gl.augment.OFFLINE_NAMES)
+        >>> augment = gl.training.augment
+        >>> image_grid(augment.offline_examples({'t1': data.slices.array('t1')}, 0), ['T1WI'],
+        ...            augment.OFFLINE_NAMES)
     """
     images = np.asarray(images)
     rows, cols = images.shape[:2]
@@ -272,7 +273,7 @@ def reliability_diagram(curves: dict[str, tuple[pd.DataFrame, float]],
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> seqs = ("t1", "t2", "flair")
-        >>> frame = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> frame = gl.evaluation.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
         >>> curves = gl.calibration_check(frame, seqs).extra['curves']
         >>> reliability_diagram(curves)
     """
@@ -306,8 +307,8 @@ def gradcam_grid(images: np.ndarray, cams: np.ndarray, masks: np.ndarray, titles
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> seqs = ("t1", "t2", "flair")
-        >>> test = gl.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
-        >>> gradcam_grid(**gl.explain.cases(models, data.slices, test, ('flair',)))
+        >>> test = gl.evaluation.with_votes(gl.run_recipe(data, "patient").predictions, seqs)
+        >>> gradcam_grid(**gl.evaluation.explain.cases(models, data.slices, test, ('flair',)))
     """
     n = len(images)
     nrows = max(1, int(np.ceil(n / ncols)))
@@ -357,7 +358,7 @@ def window_agreement_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure:
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> window_agreement_plot(gl.window.auto_window_agreement(data.cohort, 20))
+        >>> window_agreement_plot(gl.evaluation.window.auto_window_agreement(data.cohort, 20))
     """
     long = table.melt(id_vars=["patient_id", "grade"], value_vars=["overlap", "tumour_slices"],
                       var_name="measure", value_name="share")

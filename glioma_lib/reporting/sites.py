@@ -1,13 +1,13 @@
 """The site experiments for the reader: their table, and what they show in sentences
-computed from the numbers (:func:`glioma_lib.evaluation.sites.site_experiments`)."""
+computed from the numbers (:func:`glioma_lib.experiments.sites.site_experiments`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from ..data.sites import BLANKED, LEAVE_SITE_OUT, REFERENCE, SITE_CLASSIFIER
 from ..evaluation.uncertainty import format_interval
-from ..training.sites import BLANKED, LEAVE_SITE_OUT, REFERENCE, SITE_CLASSIFIER
 
 
 def site_table(results: pd.DataFrame, cohort: str | None = None) -> pd.DataFrame:
@@ -20,7 +20,7 @@ def site_table(results: pd.DataFrame, cohort: str | None = None) -> pd.DataFrame
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> site_table(site_experiments(data), "sites as in BraTS 2019")
+        >>> site_table(gl.experiments.sites.site_experiments(data), "sites as in BraTS 2019")
     """
     out = pd.DataFrame(index=results.index)
     if cohort is not None:
@@ -53,7 +53,7 @@ def site_conclusion(results: pd.DataFrame) -> str:
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> site_conclusion(site_experiments(data))
+        >>> site_conclusion(gl.experiments.sites.site_experiments(data))
     """
     def get(name: str, column: str) -> float:
         ok = name in results.index and column in results and pd.notna(results.loc[name, column])
@@ -103,7 +103,7 @@ def site_contrast(confounded: pd.DataFrame, deconfounded: pd.DataFrame) -> str:
     Example:
         >>> bench_rows, _ = gl.bench.site_results("bench/results/sites.json")
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> site_contrast(site_experiments(data), bench_rows)
+        >>> site_contrast(gl.experiments.sites.site_experiments(data), bench_rows)
     """
     def cell(rows: pd.DataFrame) -> str:
         r = rows.loc[BLANKED]

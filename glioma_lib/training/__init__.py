@@ -3,5 +3,12 @@ the device once (:mod:`.device_data`), the training loop with checkpoints and re
 (:mod:`.train`), its arithmetic (:mod:`.precision`), one cached protocol (:mod:`.experiment`),
 every network the book trains declared once (:mod:`.recipe`), its work counted from patients
 alone (:mod:`.workload`) and fanned out (:mod:`.grid`),
-the backbone head-to-head (:mod:`.compare`), cross-validation (:mod:`.crossval`) and the site
-experiments (:mod:`.sites`)."""
+the backbone head-to-head (:mod:`.compare`), cross-validation (:mod:`.crossval`), the site
+experiments (:mod:`.sites`) and this machine's training speed, probed in seconds
+(:mod:`.probe`)."""
+
+
+def __getattr__(name: str):  # submodules on first use: ``glioma_lib.training.<module>``
+    from ..lazy import submodule
+
+    return submodule(__name__, name)

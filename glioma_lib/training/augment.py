@@ -21,14 +21,16 @@ import torch.nn.functional as F
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
-OFFLINE_ANGLES = (5.0, -5.0)
+from ..paper import PROTOCOL
+
+OFFLINE_ANGLES = (PROTOCOL["offline_rotation_deg"], -PROTOCOL["offline_rotation_deg"])
 OFFLINE_NAMES = ("original", "flip", "original +5°", "original −5°", "flip +5°", "flip −5°")
-#: The paper's online ranges: rotation ±4°, translation ±15 px at 224 px, shear ±20° on each
-#: axis, horizontal reflection with probability 0.5.
-ROTATION_DEG = 4.0
-TRANSLATE_PX_AT_224 = 15.0
-SHEAR_DEG = 20.0
-FLIP_P = 0.5
+#: The paper's online ranges (:data:`glioma_lib.paper.PROTOCOL`): rotation ±4°, translation
+#: ±15 px at 224 px, shear ±20° on each axis, horizontal reflection with probability 0.5.
+ROTATION_DEG = PROTOCOL["online_rotation_deg"]
+TRANSLATE_PX_AT_224 = PROTOCOL["online_translate_px_at_224"]
+SHEAR_DEG = PROTOCOL["online_shear_deg"]
+FLIP_P = PROTOCOL["flip_p"]
 
 
 def offline_variants(images: torch.Tensor | np.ndarray) -> torch.Tensor:

@@ -1,5 +1,5 @@
 """Backbones compared on the glioma task itself (chapter 3's head-to-head), trained;
-:mod:`glioma_lib.evaluation.backbones` scores them."""
+:mod:`glioma_lib.experiments.backbones` scores them."""
 
 from __future__ import annotations
 

@@ -83,7 +83,8 @@ class CrossValidation:
 
 def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
              backbone: str | None = None, weights: str | None = PROFILE_WEIGHTS,
-             class_weight: str | None = None) -> ProtocolRun:
+             class_weight: str | None = None, train_profile: Profile | None = None
+             ) -> ProtocolRun:
     """One fold of :func:`cross_validate`: the cross-validation recipe on that fold's split
     (:func:`glioma_lib.training.recipe.cv_recipe_for`), cached under its derived tag
     (``cv-fold<k>``; another backbone or random initialisation gets its own, e.g.
@@ -98,6 +99,7 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
         weights: ``"imagenet"``, None (random init) or, by default, the profile's.
         class_weight: None (the paper's unweighted loss) or ``"balanced"`` (cached apart,
             ``cv-fold<k>-balanced``).
+        train_profile: another training profile (e.g. another seed) on the same folds.
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
@@ -108,11 +110,12 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
     recipe = cv_recipe_for(data.profile, f"fold{fold}", sequences, backbone,
                            "profile" if weights == PROFILE_WEIGHTS else weights,
                            class_weight=class_weight)
-    return run_recipe(data, recipe)
+    return run_recipe(data, recipe, train_profile=train_profile)
 
 
 def cross_validate(data: Data, sequences: tuple[str, ...] | None = None,
-                   class_weight: str | None = None) -> CrossValidation:
+                   class_weight: str | None = None, train_profile: Profile | None = None
+                   ) -> CrossValidation:
     """Patient-level, grade-stratified ``profile.kfold``-fold cross-validation
     (:func:`glioma_lib.data.splits.patient_kfold`; fewer folds where a grade has fewer
     patients): each fold's patients are tested by models trained without them, so the pooled
@@ -123,13 +126,17 @@ def cross_validate(data: Data, sequences: tuple[str, ...] | None = None,
         sequences: default the profile's.
         class_weight: None (the paper's unweighted loss) or ``"balanced"``: the named
             class-weighted variant (``bench/bench_cv_balance.py``).
+        train_profile: the profile the networks train under where it differs from the
+            data's: another training seed on the same cohort and folds
+            (``bench/bench_cv_seeds.py``).
 
     Example:
         >>> cv = cross_validate(prepare_data(get_profile("smoke")))
         >>> cv.predictions.groupby("fold")["patient_id"].nunique()
     """
     n_folds = int(data.kfold().max()) + 1  # fewer than profile.kfold in a tiny cohort
-    runs = {k: fold_run(data, k, sequences, class_weight=class_weight) for k in range(n_folds)}
+    runs = {k: fold_run(data, k, sequences, class_weight=class_weight,
+                        train_profile=train_profile) for k in range(n_folds)}
     pooled = pd.concat([r.predictions.assign(fold=k) for k, r in runs.items()],
                        ignore_index=True)
     return CrossValidation(runs, pooled)

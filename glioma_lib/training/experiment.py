@@ -22,11 +22,13 @@ from ..models.device import pick_device
 from ..models.registry import GliomaNet, create, load_model, model_card, weights_identity
 from ..store import (
     array_digest,
+    atomic_write,
     fingerprint,
     invalidate,
     is_current,
     mark_done,
     model_lock,
+    read_manifest,
     save_csv,
     write_json,
 )
@@ -271,6 +273,43 @@ def _train(spec: ProtocolSpec, sequence: str, folder: Path, manifest: dict,
     return SequenceRun(sequence, model, history, folder)
 
 
+def saved_predictions(spec: ProtocolSpec, runs: dict[str, SequenceRun]
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The test and validation predictions of ``runs``, made once per set of trained models
+    and read back after (``results/<run>/predictions/<tag>/<sequences>/``: exact pickles
+    keyed by the models' manifests, the rows, labels, inputs and the arithmetic here; a
+    readable ``<tag>.csv`` of the test rows beside them), so a network that several chapters
+    show is predicted once per build.
+
+    Args:
+        spec: the protocol run.
+        runs: its trained sequences (:func:`train_sequence`).
+
+    Example:
+        >>> spec = ProtocolSpec.build(gl.prepare_data(gl.get_profile("smoke")), "patient")
+        >>> test, val = saved_predictions(spec, {"flair": train_sequence(spec, "flair")})
+    """
+    root = stage_dir(spec.data.profile, "predictions")
+    folder = root / spec.tag / "-".join(runs)
+    key = {"stage": "predictions", "models": {s: read_manifest(r.folder) for s, r in runs.items()},
+           "test_rows": array_digest(np.asarray(spec.test_rows, np.int64)),
+           "val_rows": array_digest(np.asarray(spec.val_rows, np.int64)),
+           "labels": array_digest(np.asarray(spec.labels, np.int64)), "blank": spec.blank,
+           "arithmetic": precision_name(pick_device(), spec.profile.precision, spec.backbone)}
+    if is_current(folder, key):
+        try:
+            return pd.read_pickle(folder / "test.pkl"), pd.read_pickle(folder / "val.pkl")
+        except (OSError, ValueError, AttributeError, ImportError):
+            pass  # unreadable here (another pandas): predicted again below
+    test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")
+    invalidate(folder)
+    for name, frame in (("test", test), ("val", val)):
+        atomic_write(folder / f"{name}.pkl", frame.to_pickle)
+    save_csv(root / f"{spec.tag}.csv", test)
+    mark_done(folder, key)
+    return test, val
+
+
 def predict_split(spec: ProtocolSpec, runs: dict[str, SequenceRun], split: str
                   ) -> pd.DataFrame:
     """Predictions of every sequence's model on the ``"val"`` or ``"test"`` rows: one row per
@@ -331,7 +370,6 @@ def run_protocol(data: Data, protocol: str, profile: Profile | None = None,
                               max_train, split, blank, class_weight)
     sequences = tuple(sequences or spec.profile.sequences)
     runs = {seq: train_sequence(spec, seq, progress) for seq in sequences}
-    test, val = predict_split(spec, runs, "test"), predict_split(spec, runs, "val")
-    save_csv(stage_dir(spec.data.profile, "predictions") / f"{spec.tag}.csv", test)
+    test, val = saved_predictions(spec, runs)
     notes = "; ".join(sorted({r.model.weights_note for r in runs.values()}))
     return ProtocolRun(protocol, runs, test, notes, spec.val_rows, val)

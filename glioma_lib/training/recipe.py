@@ -310,20 +310,24 @@ def spec_of(data: Data, recipe: Recipe) -> ProtocolSpec:
                               recipe.blank, recipe.class_weight)
 
 
-def run_recipe(data: Data, recipe: Recipe | str, progress: bool = False) -> ProtocolRun:
+def run_recipe(data: Data, recipe: Recipe | str, progress: bool = False,
+               train_profile: Profile | None = None) -> ProtocolRun:
     """Train (or reuse) a recipe's networks and predict its validation and test rows.
 
     Args:
         data: the prepared data stages.
         recipe: a :class:`Recipe`, or the name of one of :func:`book_recipes`.
         progress: show per-epoch progress bars.
+        train_profile: the profile the networks train under where it differs from the
+            data's (another training seed: same cohort, same split; cached apart).
 
     Example:
         >>> run_recipe(prepare_data(get_profile("smoke")), "patient").predictions.head()
     """
     if isinstance(recipe, str):
         recipe = book_recipes(data)[recipe]
-    return run_protocol(data, recipe.protocol, labels=recipe_labels(data, recipe),
+    return run_protocol(data, recipe.protocol, train_profile,
+                        labels=recipe_labels(data, recipe),
                         tag=recipe.tag(data.profile), backbone=recipe.backbone,
                         weights=recipe.weights, sequences=recipe.sequences, light=recipe.light,
                         max_train=recipe.max_train, split=recipe_split(data, recipe),

@@ -11,20 +11,19 @@ same and compare with the cross-validation's fold 0:
   tumour means the network reads something else, e.g. the site's signature;
 * **site classifier** — fold 0's network trained to name the site instead of the grade.
 
-Scoring them is :mod:`glioma_lib.evaluation.sites`' job; saying what they show,
+Scoring them is :mod:`glioma_lib.experiments.sites`' job; saying what they show,
 :mod:`glioma_lib.reporting.sites`'.
 """
 
 from __future__ import annotations
 
+from ..data.sites import BLANKED, LEAVE_SITE_OUT, REFERENCE, SITE_CLASSIFIER
 from ..data.stages import Data
 from .recipe import book_recipes, cv_recipe_for, leave_site_out_split, run_recipe
 
+__all__ = ["BLANKED", "LEAVE_SITE_OUT", "REFERENCE", "SEQUENCE", "SITE_CLASSIFIER", "site_runs"]
+
 SEQUENCE = "flair"
-REFERENCE = "random patient split (CV fold 0)"
-LEAVE_SITE_OUT = "leave-site-out"
-BLANKED = "tumour blanked (CV fold 0)"
-SITE_CLASSIFIER = "site classifier (CV fold 0)"
 
 
 def site_runs(data: Data) -> dict[str, object]:

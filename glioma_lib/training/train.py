@@ -124,7 +124,7 @@ def evaluate(model: GliomaNet, images: np.ndarray | torch.Tensor, labels: np.nda
         precision: a profile's ``precision``.
 
     Example:
-        >>> model = gl.create("mobilenet_v2", weights=None)
+        >>> model = gl.models.create("mobilenet_v2", weights=None)
         >>> x_val, y_val = np.zeros((4, 64, 64), np.uint8), np.array([0, 1, 0, 1])
         >>> loss, acc, p = evaluate(model, x_val, y_val)
     """
@@ -177,6 +177,47 @@ def _resumable(last: Path, device: torch.device, run_key: str | None) -> dict | 
     return state if state.get("run_key") == run_key else None
 
 
+def train_step(net, optimizer, x: torch.Tensor, y: torch.Tensor, device: torch.device,
+               precision: str = "auto", backbone: str | None = None,
+               weight: torch.Tensor | None = None, scaler=None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training step, the only one in the project (the loop of :func:`train_model`, the
+    book's speed probe and every training benchmark): forward under the arithmetic of
+    ``precision`` (:func:`~glioma_lib.training.precision.autocast`), cross-entropy in fp32,
+    backward (through ``scaler`` where fp16 needs one) and the optimizer's step.
+
+    Args:
+        net: the network (or its compiled form).
+        optimizer: its optimizer.
+        x: the input batch, float on ``device`` (:func:`glioma_lib.models.device.to_input`).
+        y: the labels.
+        device: where it trains.
+        precision: a profile's ``precision``.
+        backbone: the network's registry name (``auto`` keeps some in fp32 on a CPU).
+        weight: class weights of the loss, or None.
+        scaler: a gradient scaler (:func:`~glioma_lib.training.precision.grad_scaler`), or
+            None for a plain backward and step.
+
+    Example:
+        >>> net = gl.models.create("mobilenet_v2", weights=None)
+        >>> opt = torch.optim.Adam(net.parameters())
+        >>> x, y = torch.rand(2, 3, 32, 32), torch.tensor([0, 1])
+        >>> loss, logits = train_step(net, opt, x, y, torch.device("cpu"), "fp32")
+    """
+    with autocast(device, precision, backbone):
+        logits = net(x)
+        loss = F.cross_entropy(logits.float(), y, weight=weight)
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    return loss, logits
+
+
 def train_model(
     model: GliomaNet, train_images: np.ndarray, train_labels: np.ndarray,
     val_images: np.ndarray, val_labels: np.ndarray, cfg: TrainConfig, out_dir: str | Path,
@@ -210,7 +251,7 @@ def train_model(
         device: where to train (default :func:`pick_device`).
 
     Example:
-        >>> model = gl.create("mobilenet_v2", weights=None)
+        >>> model = gl.models.create("mobilenet_v2", weights=None)
         >>> x_tr, y_tr = np.zeros((8, 64, 64), np.uint8), np.array([0, 1] * 4)
         >>> x_va, y_va = x_tr[:4], y_tr[:4]
         >>> history = train_model(model, x_tr, y_tr, x_va, y_va, TrainConfig(5, 64), "out/")
@@ -267,23 +308,17 @@ def train_model(
                 x = augment_online(x, cfg.image_size, generator)
             # the last, shorter batch runs eagerly: a new shape would compile a second graph
             net = step_model if len(y) == cfg.batch_size else model
+            args = (optimizer, to_input(x, device), y, device, cfg.precision, model.name,
+                    weight, scaler)
             try:
-                with autocast(device, cfg.precision, model.name):
-                    logits = net(to_input(x, device))
-                    loss = F.cross_entropy(logits.float(), y, weight=weight)
+                loss, logits = train_step(net, *args)
             except Exception as err:
                 if net is model:
                     raise
                 warnings.warn(f"torch.compile failed ({type(err).__name__}: {err}); "
                               f"training {model.name} eagerly", stacklevel=2)
                 step_model = net = model
-                with autocast(device, cfg.precision, model.name):
-                    logits = net(to_input(x, device))
-                    loss = F.cross_entropy(logits.float(), y, weight=weight)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
+                loss, logits = train_step(net, *args)
             total_loss += loss.detach() * len(y)
             correct += (logits.argmax(1) == y).sum()
         val_loss, val_acc, _ = evaluate(model, val.images, val_labels, device=device,

@@ -106,7 +106,7 @@ def test_patient_table_holds_the_predict_rule():
 
     frame = _frames()
     table = evaluation.patient_table(frame, ("t1", "t2", "flair"), n_resamples=30)
-    rule = vote.patient_rule(frame, ("t1", "t2", "flair"))
+    rule = vote.grade_patients(frame, vote.VoteRule(("t1", "t2", "flair")))
     acc = cells.lookup(table, "accuracy", model=vote.PREDICT_RULE)
     assert acc == pytest.approx((rule["rule_vote"] == rule["label"]).mean())
     assert set(table["aggregation"]) == {"mean slice probability", "majority of slices",

@@ -35,17 +35,37 @@ def test_vote_fraction_scores_the_hard_vote():
     assert ((frac > 0.5).astype(int) == vote.majority(votes)).all()
 
 
-def test_patient_rule_verdict_and_score_agree():
+def test_the_one_rule_grades_patients_and_says_what_it_does():
     import pandas as pd
 
     # patient a: T1 0.45 (LGG), T2 0.40 (LGG), FLAIR 0.95 (HGG) -> LGG though the mean is 0.6
     frame = pd.DataFrame({"patient_id": ["a", "a", "b", "b"], "label": [1, 1, 0, 0],
                           "p_t1": [0.4, 0.5, 0.6, 0.7], "p_t2": [0.3, 0.5, 0.9, 0.8],
                           "p_flair": [0.9, 1.0, 0.1, 0.2]})
-    out = vote.patient_rule(frame, ("t1", "t2", "flair")).set_index("patient_id")
+    rule = vote.VoteRule(("t1", "t2", "flair"))
+    out = vote.grade_patients(frame, rule).set_index("patient_id")
     assert out.loc["a", "rule_vote"] == 0 and out.loc["a", "rule_score"] == pytest.approx(1 / 3)
     assert out.loc["b", "rule_vote"] == 1 and out.loc["b", "rule_score"] == pytest.approx(2 / 3)
     assert ((out["rule_score"] > 0.5).astype(int) == out["rule_vote"]).all()
+    assert ">= 0.5" in rule.text() and "(0, 1/3, 2/3, 1)" in rule.text()
+    # at 0.4, a's T1 (0.45) and T2 (0.40) vote HGG too: 3/3; b keeps 2/3
+    lenient = vote.grade_patients(frame, vote.VoteRule(rule.sequences, 0.4))
+    assert lenient["rule_vote"].tolist() == [1, 1] and lenient["rule_score"].tolist() == [
+        pytest.approx(1.0), pytest.approx(2 / 3)]
+
+
+def test_decide_takes_a_threshold_per_model_or_per_model_and_patient():
+    probs = [[0.9, 0.4], [0.6, 0.7], [0.2, 0.3]]
+    assert vote.decide(probs, [0.95, 0.5, 0.1])[1].tolist() == [1, 1]
+    per_patient = [[0.5, 0.5], [0.5, 0.8], [0.5, 0.5]]
+    share, verdict = vote.decide(probs, per_patient)
+    assert verdict.tolist() == [1, 0] and share.tolist() == [pytest.approx(2 / 3), 0.0]
+
+
+def test_the_command_reports_the_rule_the_chapters_evaluate():
+    from glioma_lib import predict
+
+    assert predict.RULE == predict.PREDICT.text() == vote.VoteRule(predict.SEQUENCES).text()
 
 
 def test_patient_level_grading():

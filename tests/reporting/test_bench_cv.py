@@ -79,3 +79,34 @@ def test_sim_to_real_compares_the_two_cohorts_on_the_real_patients(tmp_path):
     assert "sites as in BraTS 2019 grade 2 of the 4" in text
     assert "de-confounded cohort 3" in text
     assert "Always answering HGG grades 2 of them correctly" in text
+
+
+def _automatic(tmp_path, recipe, low=-0.2, high=-0.01):
+    import json
+
+    path = tmp_path / "cv_automatic.json"
+    summary = {w: {"patients": 4, "soft_auc": a, "soft_auc_low": a - 0.1, "soft_auc_high": 1.0,
+                   "vote_accuracy": 0.75, "always_hgg": 0.5}
+               for w, a in (("mask", 0.9), ("automatic", 0.8))}
+    path.write_text(json.dumps({"commit": "abc1234", "clean": True, "recipe": recipe,
+                                "summary": summary, "failed": [{"patient_id": "x"}],
+                                "auc_difference_automatic_minus_mask": {
+                                    "difference": -0.1, "low": low, "high": high,
+                                    "n_patients": 4}}))
+    return path
+
+
+def test_the_no_mask_row_stands_beside_the_mask_row_with_a_paired_verdict(tmp_path):
+    from glioma_lib.reporting.bench_cv import WINDOW_ROWS, cv_automatic
+
+    section = cv_automatic(_automatic(tmp_path, "r"), "r")
+    assert list(section.table.index) == [WINDOW_ROWS["mask"], WINDOW_ROWS["automatic"]]
+    assert section.table.iloc[1, 0].startswith("0.800")
+    text = section.values["nomask_text"]
+    assert "excludes 0" in text and "4 patients" in text and "1 patient(s)" in text
+    same = cv_automatic(_automatic(tmp_path, "r", high=0.05), "r").values["nomask_text"]
+    assert "cannot tell the two windows apart" in same
+    refused = cv_automatic(_automatic(tmp_path, "other"), "r")
+    assert refused.values["nomask_text"].startswith("⚠ Warning") and "0.800" not in str(
+        refused.table)
+    assert "not measured" in cv_automatic(tmp_path / "none.json", "r").values["nomask_text"].lower()

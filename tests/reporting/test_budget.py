@@ -126,7 +126,7 @@ def test_reference_build_picks_the_cpu_kind_and_needs_a_probe_and_the_settings(t
 
 
 def test_probe_rate_measures_a_positive_rate():
-    from glioma_lib.reporting.budget import probe_rate
+    from glioma_lib.training.probe import probe_rate
 
     assert probe_rate("mobilenet_v2", 32, 4, "fp32", seconds=0.2) > 0
 

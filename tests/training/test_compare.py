@@ -1,9 +1,9 @@
-"""Tests of glioma_lib.training.compare and glioma_lib.evaluation.backbones (chapter 3)."""
+"""Tests of glioma_lib.training.compare and glioma_lib.experiments.backbones (chapter 3)."""
 
 from __future__ import annotations
 
-from glioma_lib.evaluation import backbones
-from glioma_lib.evaluation.backbones import head_to_head
+from glioma_lib.experiments import backbones
+from glioma_lib.experiments.backbones import head_to_head
 from glioma_lib.models import WeightsNotFound
 from glioma_lib.training import compare
 from glioma_lib.training.compare import common_weights

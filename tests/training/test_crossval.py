@@ -1,5 +1,5 @@
 """Tests of glioma_lib.training.crossval and the site experiments of chapter 7 (trained by
-glioma_lib.training.sites, scored by glioma_lib.evaluation.sites, worded by
+glioma_lib.training.sites, scored by glioma_lib.experiments.sites, worded by
 glioma_lib.reporting.sites)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from conftest import write_patient
 
 from glioma_lib.config import get_profile
-from glioma_lib.evaluation import sites as scored
+from glioma_lib.experiments import sites as scored
 from glioma_lib.reporting import sites as worded
 from glioma_lib.training import crossval
 from glioma_lib.training import sites as trained
@@ -72,6 +72,20 @@ def test_every_patient_is_tested_exactly_once_by_a_model_that_never_saw_it(site_
         assert tested.isdisjoint(site_data.index.loc[run.val_rows, "patient_id"])
     manifest = json.loads((cv.runs[0].runs["flair"].folder / "manifest.json").read_text())
     assert manifest["backbone"] == "efficientnet_lite0" and "ImageNet" in cv.weights_note
+
+
+def test_another_training_seed_reruns_the_same_folds_beside_the_books(site_data):
+    """bench/bench_cv_seeds.py's runs: same patients per fold, own folders, the book's kept."""
+    book = crossval.cross_validate(site_data, sequences=("flair",))
+    seeded = crossval.cross_validate(site_data, sequences=("flair",),
+                                     train_profile=replace(site_data.profile, seed=7))
+    for fold, run in seeded.runs.items():
+        mine, theirs = run.runs["flair"].folder, book.runs[fold].runs["flair"].folder
+        assert mine != theirs and mine.parent.name.startswith(f"cv-fold{fold}-")
+        assert theirs.parent.name == f"cv-fold{fold}" and (theirs / "best.pt").exists()
+    key = ["fold", "patient_id"]
+    assert seeded.predictions[key].equals(book.predictions[key])
+    assert not np.allclose(seeded.predictions["p_flair"], book.predictions["p_flair"])
 
 
 def test_site_experiments_rows_and_caches(site_data):
@@ -169,3 +183,26 @@ def test_two_sites_are_read_from_a_binary_network():
                           "p_flair": [0.2, 0.4, 0.7, 0.6]})
     s = scored.site_classifier_scores(frame, ["2013", "TCIA10"], n_resamples=50)
     assert s["accuracy"] == 1 and s["auc"] == 1 and s["chance"] == 0.5
+
+
+def test_the_headline_reads_no_test_label_before_the_final_scoring(site_data):
+    """Training, early stopping and the operating thresholds of a fold use its training and
+    validation patients only: with the test patients' labels flipped, the networks, their
+    test probabilities and the validation-chosen thresholds are the same (analysis plan)."""
+    from glioma_lib.evaluation.operating import fold_thresholds
+    from glioma_lib.training.experiment import run_protocol
+
+    split = site_data.fold_split(0)
+    labels = np.asarray(site_data.slices.labels).copy()
+    flipped = labels.copy()
+    flipped[split == "test"] = 1 - flipped[split == "test"]
+    kwargs = dict(sequences=("flair",), split=split, max_train=20, backbone="mobilenet_v2",
+                  weights=None, light=True)
+    true = run_protocol(site_data, "fold0", labels=labels, tag="unit-labels-true", **kwargs)
+    other = run_protocol(site_data, "fold0", labels=flipped, tag="unit-labels-flip", **kwargs)
+    assert not true.predictions["label"].equals(other.predictions["label"])
+    assert np.allclose(true.predictions["p_flair"], other.predictions["p_flair"], atol=1e-6)
+    losses = [r.runs["flair"].history[["train_loss", "val_loss"]].to_numpy() for r in (true, other)]
+    assert np.allclose(*losses, atol=1e-6)
+    cuts = [fold_thresholds({0: r}, ("flair",))["threshold"].to_numpy() for r in (true, other)]
+    assert np.allclose(*cuts, atol=1e-6)

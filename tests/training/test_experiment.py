@@ -214,3 +214,24 @@ def test_a_seed_override_trains_beside_the_default_never_over_it(unit_data):
     assert seeded.folder("flair") != default.folder("flair")
     assert seeded.folder("flair").parent.parent == default.folder("flair").parent.parent
     assert seeded.tag.startswith("patient-")
+
+
+def test_a_network_is_predicted_once_and_read_back_exactly(unit_data, monkeypatch):
+    """Chapters that show the same networks read their saved predictions (issue 33)."""
+    from glioma_lib.training import experiment
+
+    kwargs = dict(sequences=("t2",), light=True, max_train=10, backbone="mobilenet_v2",
+                  weights=None, tag="unit-once")
+    first = run_protocol(unit_data, "patient", **kwargs)
+    calls = []
+    real = experiment.predict_split
+    monkeypatch.setattr(experiment, "predict_split",
+                        lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    again = run_protocol(unit_data, "patient", **kwargs)
+    assert calls == []  # read, not predicted
+    assert again.predictions.equals(first.predictions)
+    assert again.val_predictions.equals(first.val_predictions)
+    assert again.predictions.dtypes.equals(first.predictions.dtypes)
+    other = run_protocol(unit_data, "patient", **{**kwargs, "max_train": 12})
+    assert calls == ["test", "val"]  # other models: predicted (and saved) again
+    assert not other.predictions["p_t2"].equals(first.predictions["p_t2"])

@@ -8,6 +8,10 @@ import numpy as np
 import pandas as pd
 
 from ..data.stages import Data
+from ..evaluation.metrics import report
+from ..evaluation.tables import metric_table
+from ..evaluation.uncertainty import row_interval
+from ..evaluation.vote import patient_level
 from ..training.recipe import row_sites, site_codes
 from ..training.sites import (
     BLANKED,
@@ -17,10 +21,6 @@ from ..training.sites import (
     SITE_CLASSIFIER,
     site_runs,
 )
-from .metrics import report
-from .tables import metric_table
-from .uncertainty import row_interval
-from .vote import patient_level
 
 
 def site_classifier_scores(frame: pd.DataFrame, classes: list[str], n_resamples: int = 1000,

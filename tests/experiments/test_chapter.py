@@ -1,10 +1,10 @@
-"""Tests of glioma_lib.reporting.chapter."""
+"""Tests of glioma_lib.experiments.chapter."""
 
 from __future__ import annotations
 
 
 def test_open_chapter_without_data_is_cheap_and_takes_the_seed():
-    from glioma_lib.reporting.chapter import open_chapter
+    from glioma_lib.experiments.chapter import open_chapter
 
     ch = open_chapter("paper", seed=7, data=False)
     assert ch.profile.seed == 7 and ch.data is None
@@ -12,7 +12,7 @@ def test_open_chapter_without_data_is_cheap_and_takes_the_seed():
 
 
 def test_open_chapter_prepares_the_data(cohort_2019, tmp_path, monkeypatch):
-    from glioma_lib.reporting.chapter import open_chapter
+    from glioma_lib.experiments.chapter import open_chapter
 
     monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path / "results"))
     ch = open_chapter("smoke", cohort_2019)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Profile, get_profile
-from .captions import caption
+from ..reporting.captions import caption
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..evaluation.metrics import report
 from ..training.compare import head_to_head_runs
-from .metrics import report
 
 
 def head_to_head(data, names=None, sequence: str = "flair") -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Chapter 7's experiments, each one call returning a :class:`~.section.Section`: the
+"""Chapter 7's experiments, each one call returning a ``Section``: the
 patient-level cross-validation (the number to quote), its operating points chosen on
 validation, the headline beside the paper's Table 2, and the site experiments."""
 
@@ -9,15 +9,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..evaluation import operating, tables
-from ..evaluation.sites import site_experiments
 from ..evaluation.vote import PREDICT_RULE, SOFT_PATIENT, with_votes
+from ..experiments.sites import site_experiments
+from ..reporting.bench import site_results
+from ..reporting.beside_paper import beside_paper
+from ..reporting.cells import lookup, wide
+from ..reporting.section import Section
+from ..reporting.sites import site_conclusion, site_contrast, site_table
 from ..training.crossval import cross_validate, cv_recipe_text
 from ..training.recipe import run_recipe
-from .bench import site_results
-from .beside_paper import beside_paper
-from .cells import lookup, wide
-from .section import Section
-from .sites import site_conclusion, site_contrast, site_table
 
 
 def cross_validation(data, class_weight: str | None = None, **bootstrap) -> Section:

@@ -1,4 +1,4 @@
-"""Chapter 6's experiments, each one call returning a :class:`~.section.Section`: the paper's
+"""Chapter 6's experiments, each one call returning a ``Section``: the paper's
 pipeline under both splits (leakage), grades shuffled across patients, grading per patient,
 the soft vote against the best single sequence, early against late fusion, ImageNet against
 random initialisation, and calibration."""
@@ -20,10 +20,10 @@ from ..evaluation.vote import (
     scores,
     with_votes,
 )
+from ..reporting.cells import lookup, one_row, wide
+from ..reporting.section import Section
 from ..training.crossval import cv_recipe_text
 from ..training.recipe import run_recipe
-from .cells import lookup, one_row, wide
-from .section import Section
 
 PROTOCOLS = ("slice", "patient")
 

@@ -1,0 +1,137 @@
+"""Where a benchmark result comes from, in one schema: every ``bench/results/*.json`` written
+by ``bench/_common.write_result`` starts with ``bench/_common.envelope``'s
+:data:`ENVELOPE_KEYS` (machine, CPU capability, torch, commit, clean-tree flag, profile,
+backbone, the cross-validation recipe), and the book checks a
+result against the recipe it quotes it for (:func:`provenance_problems`): a result from a
+modified tree, with no commit, or from another recipe is shown with a visible warning
+(:func:`provenance_warning`), never silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .bench import read_result
+
+#: The keys every result written since the envelope was introduced carries.
+ENVELOPE_KEYS = ("machine", "cpu_capability", "torch", "commit", "clean", "profile",
+                 "backbone", "recipe")
+
+
+def provenance_problems(result: dict, recipe: str | None = None) -> list[str]:
+    """What keeps a result from being quoted as this checkout's measurement of ``recipe``.
+
+    Args:
+        result: a benchmark result (JSON object).
+        recipe: the recipe the book quotes it for (:func:`~glioma_lib.training.crossval.
+            cv_recipe_text`), or None when the result is not about a recipe.
+
+    Example:
+        >>> provenance_problems({"commit": "abc1234", "clean": True, "recipe": "x"}, "y")
+        ["made with another recipe ('x', not 'y')"]
+    """
+    problems = []
+    commit = result.get("commit")
+    if not commit or commit == "unknown":
+        problems.append("no commit recorded")
+    elif result.get("clean") is False or str(commit).endswith("+changes"):
+        problems.append(f"measured on a modified tree ({str(commit).replace('+changes', '')} "
+                        "with uncommitted changes)")
+    if recipe is not None and result.get("recipe") != recipe:
+        found = result.get("recipe")
+        problems.append("no recipe recorded" if found is None else
+                        f"made with another recipe ({found!r}, not {recipe!r})")
+    return problems
+
+
+def quotable(path, recipe: str | None = None) -> tuple[bool, str]:
+    """Whether the book may quote a result's figures, and the visible warning that goes with
+    them: a result made with another recipe (or none recorded) is refused; one from a modified
+    tree or with no commit is quoted with its warning; a clean one silently.
+
+    Args:
+        path: the result's JSON.
+        recipe: the recipe the book quotes it for.
+
+    Example:
+        >>> quotable("bench/results/cv_seeds.json", "another recipe")[0]
+        False
+    """
+    result = read_result(path)
+    if result is None:
+        return True, ""
+    problems = provenance_problems(result, recipe)
+    if not problems:
+        return True, ""
+    refused = recipe is not None and result.get("recipe") != recipe
+    verdict = ("is not quoted as this book's measurement" if refused
+               else "is quoted with a caveat")
+    return not refused, f"⚠ Warning: {Path(path).name} {verdict}: {'; '.join(problems)}."
+
+
+def provenance_warning(path, recipe: str | None = None) -> str:
+    """A visible warning for a result the book quotes, or ``""`` when it may be quoted.
+
+    Args:
+        path: the result's JSON.
+        recipe: the recipe the book quotes it for.
+
+    Example:
+        >>> provenance_warning("bench/results/cv_seeds.json", "x")[:9]
+        '⚠ Warning'
+    """
+    result = read_result(path)
+    if result is None:
+        return ""
+    problems = provenance_problems(result, recipe)
+    return (f"⚠ Warning: {Path(path).name} is not quoted as this book's measurement: "
+            f"{'; '.join(problems)}." if problems else "")
+
+
+def provenance_table(folder) -> pd.DataFrame:
+    """Every benchmark result with its commit, clean flag, backbone, recipe and what is
+    missing from its provenance (the appendix's audit).
+
+    Args:
+        folder: ``bench/results``.
+
+    Example:
+        >>> provenance_table("bench/results").loc["realism.json", "commit"]
+    """
+    rows = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        result = read_result(path) or {}
+        problems = provenance_problems(result)
+        missing = [k for k in ENVELOPE_KEYS if k not in result]
+        rows[path.name] = {"commit": result.get("commit") or "none",
+                           "backbone": result.get("backbone") or "not recorded",
+                           "recipe": result.get("recipe") or "not recorded",
+                           "provenance": "; ".join(problems + ([
+                               f"older schema: no {', '.join(missing)}"] if missing else []))
+                           or "complete"}
+    table = pd.DataFrame(rows).T
+    table.index.name = "result"
+    return table
+
+
+def provenance_text(table: pd.DataFrame) -> str:
+    """The audit table in one sentence: how many results carry a complete provenance and which
+    do not.
+
+    Args:
+        table: :func:`provenance_table`'s.
+
+    Example:
+        >>> provenance_text(pd.DataFrame({"provenance": ["complete", "no commit recorded"]},
+        ...                              index=["a.json", "b.json"]))[:48]
+        '1 of 2 results carry a complete provenance (comm'
+    """
+    bad = [name for name, p in table["provenance"].items() if p != "complete"]
+    good = len(table) - len(bad)
+    text = (f"{good} of {len(table)} results carry a complete provenance (commit of a clean "
+            "tree, machine, backbone, recipe)")
+    if not bad:
+        return text + "."
+    return (text + f"; {', '.join(bad)} do not, and the chapters that quote them say so where "
+            "they quote them.")
