@@ -81,8 +81,8 @@ _PUBLIC = {
 #: Namespaces: the layers and the modules the chapters use by name (``gl.exhibit.table``).
 _MODULES = {"config": "config", "paper": "paper", "data": "data", "models": "models",
             "training": "training", "evaluation": "evaluation", "reporting": "reporting",
-            "experiments": "experiments", "exhibit": "reporting.exhibit", "plots": "reporting.plots",
-            "bench": "reporting.bench"}
+            "experiments": "experiments", "exhibit": "reporting.exhibit",
+            "plots": "reporting.plots", "bench": "reporting.bench"}
 
 __all__ = sorted(_PUBLIC) + sorted(_MODULES)  # __version__ is an attribute, not an export
 

@@ -104,7 +104,8 @@ def table2(frame: pd.DataFrame, sequences) -> pd.DataFrame:
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> table2(gl.training.experiment.run_protocol(data, 'slice').predictions, ('t1', 't2', 'flair'))
+        >>> run = gl.training.experiment.run_protocol(data, 'slice')
+        >>> table2(run.predictions, ('t1', 't2', 'flair'))
     """
     frame = with_votes(frame, sequences)
     rows = {}
