@@ -10,10 +10,15 @@ import pandas as pd
 
 from ..config import project_root
 
+#: What :func:`checkout_commit` does not count as a change of the code: the benches' results.
+RESULT_FILES = ("bench/results",)
+
 
 def checkout_commit(root: Path | None = None) -> str | None:
     """The project checkout's short commit, with ``+changes`` when tracked files differ from
-    it (what a benchmark result records as its provenance), or None without git.
+    it (what a benchmark result records as its provenance), or None without git. Results
+    (``bench/results/``, :data:`RESULT_FILES`) are outputs, not code: a bench that runs after
+    another has written its JSON still runs on a clean tree.
 
     Args:
         root: the checkout (default: this project's).
@@ -28,7 +33,8 @@ def checkout_commit(root: Path | None = None) -> str | None:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
                               capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", *(f":(exclude){p}" for p in RESULT_FILES)],
                                cwd=root, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -196,6 +202,12 @@ def fp32_options_table(path) -> pd.DataFrame:
     return frame.set_index(keys)
 
 
+#: The realism bench's sources, shortened for a column head that fits a laptop screen (the
+#: chapter's caption says what each is).
+REALISM_SOURCES = {"real, calibration": "real calib.", "real, external (never fitted)":
+                   "real external", "synthetic, before calibration": "synth. before",
+                   "synthetic, calibrated": "synthetic"}
+
 #: The realism statistics the book shows, in words (``bench/results/realism.json``).
 REALISM_ROWS = {
     "tumour_cm3": "whole tumour (cm³)",
@@ -214,7 +226,8 @@ REALISM_ROWS = {
 
 def realism_table(path) -> pd.DataFrame:
     """Real against synthetic patients: the median of each realism statistic per source and
-    grade (``bench/results/realism.json``, made by ``bench/bench_realism.py``).
+    grade (``bench/results/realism.json``, made by ``bench/bench_realism.py``), the sources
+    shortened (:data:`REALISM_SOURCES`).
 
     Args:
         path: the realism bench's JSON.
@@ -230,7 +243,11 @@ def realism_table(path) -> pd.DataFrame:
     table = summary.loc[rows].rename(index=REALISM_ROWS)
     table.loc["patients"] = summary.loc["patients"]
     table.index.name = "statistic (median)"
-    return table
+    short = {}
+    for column in table.columns:
+        source, _, grade = column.rpartition(" ")
+        short[column] = f"{REALISM_SOURCES.get(source, source)} {grade}"
+    return table.rename(columns=short)
 
 
 def result_image(path):

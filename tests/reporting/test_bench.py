@@ -112,6 +112,13 @@ def test_realism_table_names_the_statistics(tmp_path):
     table = realism_table(tmp_path / "r.json")
     assert table.loc["FLAIR: label 2 / white matter", "real HGG"] == 1.8
     assert table.loc["patients", "synthetic HGG"] == 12
+    summary = {"tumour_cm3": {"real, external (never fitted) HGG": 80.0,
+                              "synthetic, calibrated LGG": 90.0},
+               "patients": {"real, external (never fitted) HGG": 11,
+                            "synthetic, calibrated LGG": 8}}
+    (tmp_path / "r.json").write_text(json.dumps({"summary": summary}))
+    assert list(realism_table(tmp_path / "r.json").columns) == ["real external HGG",
+                                                               "synthetic LGG"]
 
 
 def test_result_image_shows_a_png_or_says_it_is_missing(tmp_path):
@@ -182,8 +189,14 @@ def test_checkout_commit_names_head_and_says_when_the_tree_differs(tmp_path, mon
     git("add", "f.txt")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
     monkeypatch.setattr(bench, "project_root", lambda: tmp_path)
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    (tmp_path / "bench" / "results" / "r.json").write_text("{}")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "y")
     head = bench.checkout_commit()
     assert head and "+" not in head
+    (tmp_path / "bench" / "results" / "r.json").write_text('{"new": 1}')  # a result: no change
+    assert bench.checkout_commit() == head
     (tmp_path / "f.txt").write_text("b")
     assert bench.checkout_commit() == head + "+changes"
     monkeypatch.setattr(bench, "project_root", lambda: tmp_path / "not-a-repo")
