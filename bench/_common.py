@@ -9,8 +9,7 @@ import os
 import platform
 from pathlib import Path
 
-from glioma_lib.config import Profile
-from glioma_lib.reporting.bench import checkout_commit
+from glioma_lib.config import Profile, checkout_commit
 from glioma_lib.reporting.provenance import ENVELOPE_KEYS
 from glioma_lib.store import write_text
 

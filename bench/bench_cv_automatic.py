@@ -49,7 +49,7 @@ def main() -> None:
     rows, failed, start = [], [], time.perf_counter()
     for _, patient in data.cohort.iterrows():
         pid = patient["patient_id"]
-        protocol = f"cv-fold{int(fold_of[pid])}"
+        protocol = f"fold{int(fold_of[pid])}"
         for window in WINDOWS:
             files = {s: patient[s] for s in SEQUENCES} | (
                 {"seg": patient["seg"]} if window == "mask" else {})

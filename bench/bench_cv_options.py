@@ -40,11 +40,10 @@ def main() -> None:
 
     import torch
 
-    from glioma_lib.config import get_profile
+    from glioma_lib.config import checkout_commit, get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.metrics import report
     from glioma_lib.evaluation.vote import patient_mean
-    from glioma_lib.reporting.bench import checkout_commit
     from glioma_lib.training.crossval import cv_option
     from glioma_lib.training.probe import probe_rate
     from glioma_lib.training.recipe import cv_recipe_for, run_recipe

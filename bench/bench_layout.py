@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from glioma_lib.reporting.bench import checkout_commit  # noqa: E402
+from glioma_lib.config import checkout_commit  # noqa: E402
 from glioma_lib.reporting.layout import BROWSER_ARGS, SIZES, fit_report  # noqa: E402
 
 

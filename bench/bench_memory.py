@@ -3,8 +3,9 @@
 Runs the library's own training (``experiment.run_protocol``: the paper's slice split, the
 profile's image size, batch, online/offline augmentation, GoogLeNet + head, Adam) for
 ``--epochs`` epoch(s) of one sequence on the profile's cached slices, and records the
-process's peak resident memory before training (data loaded) and after. The run is written
-under a throw-away tag and removed afterwards, so cached results are untouched. Writes
+process's peak resident memory before training (data loaded) and after. The run's folder
+(named by its content: the epochs override makes it another run than the book's) is removed
+afterwards unless it was there before, so cached results are untouched. Writes
 ``bench/results/memory_<profile>.json``.
 
     python bench/bench_memory.py --profile default --sequence flair --epochs 1
@@ -26,10 +27,10 @@ import torch
 
 from glioma_lib.config import get_profile, stage_dir
 from glioma_lib.data.stages import prepare_data
-from glioma_lib.training.experiment import ProtocolSpec, run_protocol
+from glioma_lib.training.experiment import train_run
+from glioma_lib.training.runspec import RunSpec
 
 OUT = Path(__file__).parent / "results"
-TAG = "bench-memory"
 
 
 def _peak_mib() -> float:
@@ -46,16 +47,16 @@ def main() -> None:
     data = prepare_data(profile, progress=False)
     before = _peak_mib()
     run_profile = replace(profile, epochs=args.epochs)
-    # the spec names its folder (TAG plus the epochs override's suffix): removed after
-    spec = ProtocolSpec.build(data, "slice", run_profile, tag=TAG, weights=profile.weights)
+    spec = RunSpec.build(data, "slice", run_profile, weights=profile.weights)
+    made = [f for f in (spec.folder(args.sequence).parent,
+                        stage_dir(profile, "predictions") / spec.key) if not f.exists()]
     start = time.perf_counter()
     try:
-        run = run_protocol(data, "slice", profile=run_profile, tag=TAG,
-                           sequences=(args.sequence,), weights=profile.weights)
+        run = train_run(spec, (args.sequence,))
         seconds = time.perf_counter() - start
     finally:
-        shutil.rmtree(spec.folder(args.sequence).parent, ignore_errors=True)
-        (stage_dir(profile, "predictions") / f"{spec.tag}.csv").unlink(missing_ok=True)
+        for folder in made:  # what this bench made, never the book's
+            shutil.rmtree(folder, ignore_errors=True)
     n_train = int((data.split("slice") == "train").sum()) * (6 if profile.offline_aug else 1)
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",

@@ -168,7 +168,7 @@ def equivalence(args) -> dict:
             same = seed == base.seed and precision_name(CPU, choice) == precision_name(
                 CPU, base.precision)
             start = time.perf_counter()
-            # another seed or arithmetic names its own folder (the tag's override suffix)
+            # another seed or arithmetic is another run: its content names its own folder
             run = run_protocol(data, "patient", profile=None if same else profile,
                                sequences=("flair",))
             history = run.runs["flair"].history

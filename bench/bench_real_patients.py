@@ -3,8 +3,9 @@ BraTS patients of ``../shared/brats-sample`` (issue 15: "report the same figure 
 shared patients after each change").
 
 Grades every real patient with ``glioma_lib.real_sample.grade_sample`` — the rule of ``glioma-grade
-predict`` — using the patient-protocol models of the last ``make book`` (``results/<profile>/
-models/patient``), once with the BraTS mask and once with the automatic tumour window, and
+predict`` — using the patient-protocol models of the last ``make book`` (the run that
+``results/<profile>/models/by-name/patient.json`` names), once with the BraTS mask and once
+with the automatic tumour window, and
 writes ``bench/results/real_patients.json``: per patient the true grade, the verdict, the
 vote score and each sequence's probability; and per window method the accuracy and, where
 both grades are present, the AUC of the vote score. Four patients make a check, not an
@@ -30,6 +31,7 @@ SAMPLE = project_root().parent / "shared" / "brats-sample"
 
 def main() -> None:
     from glioma_lib.real_sample import grade_sample, sample_summary
+    from glioma_lib.store import named_folder
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
@@ -38,7 +40,7 @@ def main() -> None:
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "profile": args.profile, "models": str(models.relative_to(project_root())),
               "generator_version": GENERATOR_VERSION}
-    if not SAMPLE.exists() or not (models / "patient").exists():
+    if not SAMPLE.exists() or named_folder(models, "patient") is None:
         result["skipped"] = f"absent: {SAMPLE if not SAMPLE.exists() else models}"
         print(result["skipped"])
     else:

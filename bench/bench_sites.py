@@ -28,12 +28,11 @@ import platform
 from dataclasses import replace
 from pathlib import Path
 
-from glioma_lib.config import get_profile, project_root, stage_dir
+from glioma_lib.config import checkout_commit, get_profile, project_root, stage_dir
 from glioma_lib.data.stages import prepare_data
 from glioma_lib.data.synth import GENERATOR_VERSION
 from glioma_lib.experiments.sites import site_experiments
 from glioma_lib.real_sample import grade_sample, sample_summary
-from glioma_lib.reporting.bench import checkout_commit
 from glioma_lib.reporting.sites import site_conclusion
 from glioma_lib.training.crossval import cv_recipe_text, fold_run
 
@@ -45,10 +44,9 @@ def sim_to_real(data) -> dict:
     """The cohort's fold-0 networks (all three sequences) grading the real sample."""
     if not SAMPLE.exists():
         return {"skipped": f"absent: {SAMPLE}"}
-    run = fold_run(data, 0)  # the three fold-0 networks (reused where cached)
-    tag = run.runs["flair"].folder.parent.name
-    rows = grade_sample(SAMPLE, stage_dir(data.profile, "models"), tag)
-    return {"models": tag, "sample": f"{SAMPLE.name}: {rows['patient_id'].nunique()} real "
+    fold_run(data, 0)  # the three fold-0 networks (reused where cached), named fold0
+    rows = grade_sample(SAMPLE, stage_dir(data.profile, "models"), "fold0")
+    return {"models": "fold0", "sample": f"{SAMPLE.name}: {rows['patient_id'].nunique()} real "
                                      f"BraTS patients",
             "patients": json.loads(rows.to_json(orient="records")),
             "summary": sample_summary(rows)}

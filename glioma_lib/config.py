@@ -171,6 +171,38 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+#: What :func:`checkout_commit` does not count as a change of the code: the benches' results.
+RESULT_FILES = ("bench/results",)
+
+
+def checkout_commit(root: Path | None = None) -> str | None:
+    """The project checkout's short commit, with ``+changes`` when tracked files differ from
+    it (what a benchmark result records as its provenance), or None without git. Results
+    (``bench/results/``, :data:`RESULT_FILES`) are outputs, not code: a bench that runs after
+    another has written its JSON still runs on a clean tree.
+
+    Args:
+        root: the checkout (default: this project's).
+
+    Example:
+        >>> commit = checkout_commit()  # e.g. '42b0ac3', '42b0ac3+changes', or None without git
+        >>> commit is None or len(commit.split("+")[0]) >= 7
+        True
+    """
+    import subprocess
+
+    root = root or project_root()
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", *(f":(exclude){p}" for p in RESULT_FILES)],
+                               cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty else "")
+
+
 def results_root() -> Path:
     """Where stages write: ``$GLIOMA_RESULTS`` or ``<repo>/results``."""
     return Path(os.environ.get("GLIOMA_RESULTS", project_root() / "results"))

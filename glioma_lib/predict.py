@@ -22,7 +22,7 @@ from .data.slices import largest_tumour_slice, patient_slices, tumour_window
 from .evaluation.vote import VoteRule, grade_patients
 from .models.device import pick_device
 from .models.registry import load_model
-from .store import atomic_write, write_json
+from .store import atomic_write, named_folder, write_json
 from .training.precision import precision_name
 from .training.train import predict as predict_probs
 
@@ -125,8 +125,19 @@ def check_inputs(files: dict[str, str | Path], warnings: list[str] | None = None
 
 
 def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, str]:
-    """The folder holding ``t1/ t2/ flair/`` models: ``models`` itself, or its protocol
-    sub-folder (``protocol``, else ``patient``, else ``slice``)."""
+    """The folder holding ``t1/ t2/ flair/`` models: ``models`` itself, or the run a name
+    points to in a book's models folder (``models/by-name/<name>.json``:
+    :func:`~glioma_lib.training.runspec.named_folder`), or a sub-folder of that name (models
+    copied by hand); the name is ``protocol``, else ``patient``, else ``slice``.
+
+    Args:
+        models: a book's ``results/<run>/models`` folder, or one run's folder.
+        protocol: the run's name (``patient``, ``slice``, ``fold0``…), default the honest one.
+
+    Example:
+        >>> find_models("results/default/models")[1]
+        'patient'
+    """
     root = Path(models)
     if not root.is_dir():
         raise InputError(root, "models folder not found (build the book first: make book)")
@@ -138,8 +149,9 @@ def find_models(models: str | Path, protocol: str | None = None) -> tuple[Path, 
     if protocol is None and complete(root):
         return root, root.name
     for name in ([protocol] if protocol else PROTOCOL_PREFERENCE):
-        if complete(root / name):
-            return root / name, name
+        for folder in (named_folder(root, name), root / name):
+            if folder is not None and complete(folder):
+                return folder, name
     wanted = protocol or " or ".join(PROTOCOL_PREFERENCE)
     raise InputError(root, f"no trained t1/t2/flair models (model.json + best.pt) for "
                            f"protocol {wanted}")
@@ -153,7 +165,7 @@ def load_models(folder: Path) -> dict:
         folder: the protocol folder holding ``t1/ t2/ flair/`` (:func:`find_models`).
 
     Example:
-        >>> load_models(Path("results/default/models/patient"))["flair"].card["backbone"]
+        >>> load_models(find_models("results/default/models")[0])["flair"].card["backbone"]
     """
     import json
 

@@ -75,11 +75,11 @@ def grade_sample(root: str | Path, models: str | Path, protocol: str | None = No
     Args:
         root: a BraTS 2017–2020 folder (e.g. ``../shared/brats-sample``).
         models: a book's models folder (``results/<profile>/models``).
-        protocol: the models' sub-folder (``patient``, ``cv-fold0``, …; default: patient,
+        protocol: the models' sub-folder (``patient``, ``fold0``, …; default: patient,
             else slice).
 
     Example:
-        >>> grade_sample("../shared/brats-sample", "results/default/models", "cv-fold0")
+        >>> grade_sample("../shared/brats-sample", "results/default/models", "fold0")
     """
     rows = []
     for _, patient in index_cohort(root).iterrows():

@@ -139,12 +139,25 @@ def content_id(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def read_manifest(stage: str | Path) -> dict | None:
-    """The stage's manifest, or None when it is missing or unreadable."""
+def read_json(path: str | Path) -> Any:
+    """A JSON file's content, or None when it is missing or unreadable.
+
+    Args:
+        path: the file.
+
+    Example:
+        >>> read_json("no/such/file.json") is None
+        True
+    """
     try:
-        return json.loads((Path(stage) / MANIFEST).read_text())
+        return json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError):
         return None
+
+
+def read_manifest(stage: str | Path) -> dict | None:
+    """The stage's manifest, or None when it is missing or unreadable."""
+    return read_json(Path(stage) / MANIFEST)
 
 
 def invalidate(stage: str | Path) -> None:
@@ -301,3 +314,61 @@ def progress(line: str) -> None:
             f.write(line.replace("\n", " ") + "\n")
     except OSError:  # progress is a courtesy: never fail a training for it
         pass
+
+
+#: Hex digits of the content hash that names a run's folder
+#: (:class:`glioma_lib.training.runspec.RunSpec`).
+KEY_DIGITS = 16
+#: The folder of the name → run pointers, under ``models/``.
+BY_NAME = "by-name"
+
+
+def is_key(name: str) -> bool:
+    """Whether a folder name under ``models/`` is a run key (not a name from before keys).
+
+    Example:
+        >>> is_key("3f0c2a9b1d4e5f60"), is_key("sites-classifier")
+        (True, False)
+    """
+    return len(name) == KEY_DIGITS and all(c in "0123456789abcdef" for c in name)
+
+
+def name_pointer(models: Path, name: str) -> Path:
+    """The pointer file of a named run: ``models/by-name/<name>.json``."""
+    return Path(models) / BY_NAME / f"{name}.json"
+
+
+def named_folder(models: str | Path, name: str) -> Path | None:
+    """The run folder (holding ``<sequence>/``) a name points to, or None.
+
+    Args:
+        models: a book's ``results/<run>/models`` folder.
+        name: ``patient``, ``fold0``, ``h2h-googlenet``… (the chapters' run names).
+
+    Example:
+        >>> named_folder("results/smoke/models", "patient")  # doctest: +SKIP
+        PosixPath('results/smoke/models/3f0c2a9b1d4e5f60')
+    """
+    pointer = read_json(name_pointer(Path(models), name))
+    if not pointer or "key" not in pointer:
+        return None
+    folder = Path(models) / pointer["key"]
+    return folder if folder.is_dir() else None
+
+
+def run_names(models: str | Path) -> dict[str, list[str]]:
+    """Run key → the names that point to it, for a book's models folder.
+
+    Args:
+        models: a book's ``results/<run>/models`` folder.
+
+    Example:
+        >>> run_names("results/smoke/models")  # doctest: +SKIP
+        {'3f0c2a9b1d4e5f60': ['fusion', 'patient'], ...}
+    """
+    names: dict[str, list[str]] = {}
+    for pointer in sorted((Path(models) / BY_NAME).glob("*.json")):
+        key = (read_json(pointer) or {}).get("key")
+        if key:
+            names.setdefault(key, []).append(pointer.stem)
+    return names

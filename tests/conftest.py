@@ -137,3 +137,14 @@ def run_killable(script: str, cohort: Path, results: Path, out: Path, kill_when=
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     return proc.returncode
+
+
+class FirstFile:
+    """A path-like whose ``exists()`` is true once a file matching ``pattern`` appears under
+    ``root`` (a run's folder is named by its content: the tests need not know the key)."""
+
+    def __init__(self, root: Path, pattern: str):
+        self.root, self.pattern = Path(root), pattern
+
+    def exists(self) -> bool:
+        return self.root.exists() and any(self.root.glob(self.pattern))

@@ -30,3 +30,30 @@ def test_a_profile_with_overrides_has_its_own_results_folder(monkeypatch, tmp_pa
     assert run_name(seeded) == run_name(get_profile("default", seed=1))  # stable
     assert run_name(get_profile("default", site_confounded=False)) != run_name(seeded)
     assert run_name(get_profile("default", workers=7)) == "default"  # workers change nothing
+
+
+def test_checkout_commit_names_head_and_says_when_the_tree_differs(tmp_path, monkeypatch):
+    import subprocess
+
+    import glioma_lib.config as config
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "f.txt").write_text("a")
+    git("add", "f.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    monkeypatch.setattr(config, "project_root", lambda: tmp_path)
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    (tmp_path / "bench" / "results" / "r.json").write_text("{}")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "y")
+    head = config.checkout_commit()
+    assert head and "+" not in head
+    (tmp_path / "bench" / "results" / "r.json").write_text('{"new": 1}')  # a result: no change
+    assert config.checkout_commit() == head
+    (tmp_path / "f.txt").write_text("b")
+    assert config.checkout_commit() == head + "+changes"
+    monkeypatch.setattr(config, "project_root", lambda: tmp_path / "not-a-repo")
+    assert config.checkout_commit() is None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import run_killable, tiny_cohort
+from conftest import FirstFile, run_killable, tiny_cohort
 
 SCRIPT = """
 import sys
@@ -40,10 +40,11 @@ def test_killed_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
     cohort = tiny_cohort(tmp_path / "MICCAI_BraTS_2019_Data_Training", "KIL",
                          shape=(48, 48, 16))
     _run(cohort, tmp_path / "plain", tmp_path / "plain.csv")
-    models = tmp_path / "killed" / "kill" / "models" / "patient"
+    root = tmp_path / "killed" / "kill" / "models"
     code = _run(cohort, tmp_path / "killed", tmp_path / "killed.csv",
-                kill_when=models / "t1" / "last.pt")
+                kill_when=FirstFile(root, "*/t1/last.pt"))
     assert code == -signal.SIGKILL
+    models = next(root.glob("*/t1")).parent  # the run's folder, named by its content
     state = torch.load(models / "t1" / "last.pt", weights_only=True)
     assert state["epoch"] < 3 and not (models / "t1" / "manifest.json").exists()
     done_epochs = {h["epoch"]: h["seconds"] for h in state["history"]}

@@ -10,36 +10,6 @@ import pandas as pd
 
 from ..config import project_root
 
-#: What :func:`checkout_commit` does not count as a change of the code: the benches' results.
-RESULT_FILES = ("bench/results",)
-
-
-def checkout_commit(root: Path | None = None) -> str | None:
-    """The project checkout's short commit, with ``+changes`` when tracked files differ from
-    it (what a benchmark result records as its provenance), or None without git. Results
-    (``bench/results/``, :data:`RESULT_FILES`) are outputs, not code: a bench that runs after
-    another has written its JSON still runs on a clean tree.
-
-    Args:
-        root: the checkout (default: this project's).
-
-    Example:
-        >>> checkout_commit()
-        '42b0ac3'
-    """
-    import subprocess
-
-    root = root or project_root()
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                ".", *(f":(exclude){p}" for p in RESULT_FILES)],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+changes" if dirty else "")
-
 
 def read_result(path) -> dict | None:
     path = Path(path)
@@ -265,27 +235,6 @@ def result_image(path):
     if not path.exists():
         return f"not made yet: {path.name} (run the benchmark that writes it)"
     return Image(filename=str(path))
-
-
-def real_patients_table(path) -> pd.DataFrame:
-    """The default networks (trained on the synthetic cohort) grading the real sample: one
-    row per patient and window method (``bench/results/real_patients.json``, made by
-    ``bench/bench_real_patients.py``), or a line saying why there is none.
-
-    Args:
-        path: the real-patients bench's JSON.
-
-    Example:
-        >>> real_patients_table("bench/results/real_patients.json")
-    """
-    data = read_result(path)
-    if data is None:
-        return not_measured(path)
-    if "skipped" in data:
-        return not_measured(path, data["skipped"])
-    table = pd.DataFrame(data["patients"]).drop(columns=["weights"], errors="ignore")
-    return table.set_index(["window", "patient_id"]).sort_index()
-
 
 
 def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dict]:

@@ -22,23 +22,28 @@ OFFLINE_FACTOR = 6  # the paper's offline expansion: each slice and 5 transforme
 
 
 def training_runs(models_root: str | Path) -> pd.DataFrame:
-    """One row per trained model under ``results/<profile>/models/``: tag, sequence,
+    """One row per trained model under ``results/<profile>/models/``: run (the names that
+    point to it, else its folder), sequence,
     backbone, image size, light recipe or not, epochs, offline 6× or not, training seconds.
 
     Args:
         models_root: the profile's ``models`` folder after a build.
 
     Example:
-        >>> training_runs("results/default/models")[["tag", "train_seconds"]]
+        >>> training_runs("results/default/models")[["run", "train_seconds"]]
     """
-    rows = []
+    from ..store import run_names
+
+    rows, names = [], run_names(models_root)
     for card_path in sorted(Path(models_root).glob("*/*/model.json")):
         card = json.loads(card_path.read_text())
         manifest = json.loads((card_path.parent / "manifest.json").read_text())
         if "train_seconds" not in card:
             raise ValueError(f"{card_path}: no train_seconds (made before version 0.3); "
                              f"rebuild the book to measure it")
-        rows.append({"tag": card_path.parent.parent.name, "sequence": card["sequence"],
+        key = card_path.parent.parent.name
+        rows.append({"run": ", ".join(names.get(key, [key])),
+                     "sequence": card["sequence"],
                      "backbone": card["backbone"], "image_size": card["image_size"],
                      "precision": "bf16" if "bf16" in card.get("precision", "") else "fp32",
                      "light": bool(card["light"]), "epochs": card["epochs"],

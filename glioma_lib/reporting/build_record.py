@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bench import checkout_commit
+from ..config import checkout_commit
 from .exhibit import markdown_table
 
 #: The packages whose versions the record names.

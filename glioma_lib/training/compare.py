@@ -66,4 +66,5 @@ def head_to_head_runs(data, names=None, sequence: str = "flair") -> dict[str, ob
     names = list(names or compared_backbones(data.profile))
     weights = common_weights(names)
     return {name: run_recipe(data, replace(head_to_head_recipe(data.profile, name, weights),
-                                           sequences=(sequence,))) for name in names}
+                                           sequences=(sequence,)), name=f"h2h-{name}")
+            for name in names}

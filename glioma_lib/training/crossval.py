@@ -14,11 +14,12 @@ import pandas as pd
 
 from ..config import Profile
 from ..data.stages import Data
-from .experiment import PROFILE_WEIGHTS, ProtocolRun, trained_profile
+from .experiment import ProtocolRun
+from .runspec import PROFILE_WEIGHTS, trained_profile
 
 
 def cv_recipe(profile: Profile) -> dict:
-    """The :func:`~glioma_lib.training.experiment.run_protocol` arguments of the
+    """The :meth:`~glioma_lib.training.runspec.RunSpec.build` arguments of the
     cross-validation and site experiments: the profile's ``cv_backbone`` (or its backbone),
     ImageNet weights as the profile allows, ``cv_light`` and ``cv_train_slices``.
 
@@ -86,10 +87,10 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
              class_weight: str | None = None, train_profile: Profile | None = None
              ) -> ProtocolRun:
     """One fold of :func:`cross_validate`: the cross-validation recipe on that fold's split
-    (:func:`glioma_lib.training.recipe.cv_recipe_for`), cached under its derived tag
-    (``cv-fold<k>``; another backbone or random initialisation gets its own, e.g.
-    ``cv-fold0-scratch``). The site experiments and chapter 6's transfer comparison reuse
-    fold 0's FLAIR network where their recipe is the same.
+    (:func:`glioma_lib.training.recipe.cv_recipe_for`), under the name ``fold<k>`` and the
+    folder its content names (another backbone, initialisation or loss: another folder). The
+    site experiments and chapter 6's transfer comparison reuse fold 0's FLAIR network where
+    their recipe is the same.
 
     Args:
         data: the prepared data stages.
@@ -97,8 +98,7 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
         sequences: default the profile's.
         backbone: default the recipe's (:func:`cv_recipe`).
         weights: ``"imagenet"``, None (random init) or, by default, the profile's.
-        class_weight: None (the paper's unweighted loss) or ``"balanced"`` (cached apart,
-            ``cv-fold<k>-balanced``).
+        class_weight: None (the paper's unweighted loss) or ``"balanced"`` (cached apart).
         train_profile: another training profile (e.g. another seed) on the same folds.
 
     Example:
@@ -110,7 +110,9 @@ def fold_run(data: Data, fold: int, sequences: tuple[str, ...] | None = None,
     recipe = cv_recipe_for(data.profile, f"fold{fold}", sequences, backbone,
                            "profile" if weights == PROFILE_WEIGHTS else weights,
                            class_weight=class_weight)
-    return run_recipe(data, recipe, train_profile=train_profile)
+    plain = backbone is None and weights == PROFILE_WEIGHTS and class_weight is None
+    return run_recipe(data, recipe, train_profile=train_profile,
+                      name=f"fold{fold}" if plain else None)
 
 
 def cross_validate(data: Data, sequences: tuple[str, ...] | None = None,

@@ -55,14 +55,13 @@ def is_trained(data, unit: Unit) -> bool:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
         >>> [u.name for u in plan(data) if not is_trained(data, u)]
     """
-    from ..models.device import pick_device
-
-    spec = spec_of(data, unit.recipe)
-    return is_current(spec.folder(unit.sequence), spec.manifest(unit.sequence, pick_device()))
+    spec = spec_of(data, unit.recipe, name=unit.recipe_name)
+    return is_current(spec.folder(unit.sequence), spec.manifest(unit.sequence))
 
 
 def log_path(profile, unit: Unit) -> Path:
-    """Where a unit's training output goes: ``results/<profile>/grid/<tag>-<sequence>.log``."""
+    """Where a unit's training output goes:
+    ``results/<profile>/grid/<group>-<name>-<sequence>.log``."""
     data_profile = get_profile(profile) if isinstance(profile, str) else profile
     name = unit.name.replace(":", "-")
     return stage_dir(data_profile, "grid") / f"{name}-{unit.sequence}.log"
@@ -93,7 +92,7 @@ def train_unit(profile: str, brats_root: str | None, unit: Unit,
     device = pick_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else \
         f"cpu ({torch.get_num_threads()} threads)"
-    spec = spec_of(data, unit.recipe)
+    spec = spec_of(data, unit.recipe, name=unit.recipe_name)
     print(f"[train] {unit.name} {unit.sequence} -> {spec.folder(unit.sequence)} "
           f"({spec.profile.epochs} epochs)", flush=True)
     start = time.perf_counter()

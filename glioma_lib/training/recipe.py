@@ -1,17 +1,18 @@
 """Every network the book trains, declared once: :class:`Recipe` values and the :func:`plan`.
 
-A :class:`Recipe` is everything a cached protocol run trains apart from the data: the split,
-the labels, the backbone and its initial weights, the full or lighter recipe, the cap on
-training slices, the tumour-blanked input and the sequences. Its cache tag (the folder under
-``results/<profile>/models/``) is derived from those fields (:meth:`Recipe.tag`), never typed.
-:func:`book_recipes` names the recipes the chapters use; the chapters run them by name
-(:func:`run_recipe`), and :func:`plan` lists the same recipes as (recipe, sequence) units for
-``glioma-grade train`` (:mod:`glioma_lib.training.grid`), so the two cannot drift apart.
+A :class:`Recipe` is everything a run trains apart from the data: the split, the labels, the
+backbone and its initial weights, the full or lighter recipe, the cap on training slices, the
+tumour-blanked input and the sequences. On a cohort it becomes a
+:class:`~glioma_lib.training.runspec.RunSpec` (:func:`spec_of`), whose content names its
+folder. :func:`book_recipes` is the one registry of names (``patient``, ``fold3``,
+``h2h-googlenet``…): the chapters run recipes by name (:func:`run_recipe`), and :func:`plan`
+lists the same recipes as (recipe, sequence) units for ``glioma-grade train``
+(:mod:`glioma_lib.training.grid`), so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,8 @@ from ..data.sites import sites
 from ..data.slices import FUSION
 from ..data.splits import leave_site_out, shuffle_grades_by_patient
 from ..data.stages import Data
-from .experiment import ProtocolRun, ProtocolSpec, run_protocol
+from .experiment import ProtocolRun, train_run
+from .runspec import RunSpec
 
 #: The label kinds a recipe trains on.
 LABELS = ("grade", "shuffled", "site")
@@ -63,50 +65,6 @@ class Recipe:
         """The protocol name of its runs (``cv-fold<k>`` for a cross-validation fold)."""
         return f"cv-{self.split}" if self.split.startswith("fold") else self.split
 
-    def family(self, profile: Profile) -> tuple:
-        """(backbone, weights, light, max_train) of the profile recipe this one is read
-        against: the cross-validation recipe for folds, sites, shuffled labels and blanked
-        inputs, else the main recipe."""
-        if (self.split.startswith("fold") or self.split == "leave-site-out"
-                or self.labels != "grade" or self.blank):
-            return cv_family(profile)
-        return main_family(profile)
-
-    def tag(self, profile: Profile) -> str:
-        """The cache folder's name: the split (``slice``, ``patient``, ``cv-fold<k>``,
-        ``sites-leave-out``), what the labels or inputs change (``shuffled-``,
-        ``sites-classifier``, ``sites-blanked``, ``-fusion``), then every way the recipe
-        differs from its profile family (``-<backbone>``, ``-scratch``/``-imagenet``,
-        ``-light``/``-full``, ``-n<slices>``) and a weighted loss (``-balanced``).
-
-        Example:
-            >>> Recipe("fold0", "efficientnet_lite0", None, True, 800).tag(get_profile("default"))
-            'cv-fold0-scratch'
-        """
-        base = {"slice": "slice", "patient": "patient",
-                "leave-site-out": "sites-leave-out"}.get(self.split, self.protocol)
-        where = "" if self.split == "fold0" else f"-{self.protocol}"
-        if self.labels == "site":
-            base = f"sites-classifier{where}"
-        elif self.blank:
-            base = f"sites-blanked{where}"
-        if self.labels == "shuffled":
-            base = f"shuffled-{base}"
-        if self.sequences == (FUSION,):
-            base += "-fusion"
-        backbone, weights, light, max_train = self.family(profile)
-        if self.backbone != backbone:
-            base += f"-{self.backbone}"
-        if self.weights != weights:
-            base += "-scratch" if self.weights is None else f"-{self.weights}"
-        if self.light != light:
-            base += "-light" if self.light else "-full"
-        if self.max_train != max_train:
-            base += f"-n{self.max_train or 'all'}"
-        if self.class_weight:
-            base += f"-{self.class_weight}"
-        return base
-
 
 @dataclass(frozen=True)
 class Unit:
@@ -120,6 +78,11 @@ class Unit:
     def group(self) -> str:
         """The plan group (``main``, ``h2h``, ``shuffled``, ``transfer``, ``cv``, ``sites``)."""
         return self.name.split(":")[0]
+
+    @property
+    def recipe_name(self) -> str:
+        """The recipe's name in :func:`book_recipes` (``patient``, ``fold3``…)."""
+        return self.name.split(":", 1)[1]
 
 
 def main_family(profile: Profile) -> tuple:
@@ -154,8 +117,8 @@ def cv_recipe_for(profile: Profile, split: str, sequences: tuple[str, ...] | Non
         fields: other :class:`Recipe` fields (``labels``, ``blank``).
 
     Example:
-        >>> cv_recipe_for(get_profile("default"), "fold0").tag(get_profile("default"))
-        'cv-fold0'
+        >>> cv_recipe_for(get_profile("default"), "fold0").max_train
+        800
     """
     b, w, light, max_train = cv_family(profile)
     return Recipe(split, backbone or b, w if weights == "profile" else weights, light, max_train,
@@ -167,9 +130,8 @@ def head_to_head_recipe(profile: Profile, backbone: str, weights: str | None) ->
     ``compare_train_slices`` FLAIR slices.
 
     Example:
-        >>> p = get_profile("default")
-        >>> head_to_head_recipe(p, "googlenet", None).tag(p)
-        'patient-googlenet-scratch-light-n800'
+        >>> head_to_head_recipe(get_profile("default"), "googlenet", None).sequences
+        ('flair',)
     """
     return Recipe("patient", backbone, weights, True, profile.compare_train_slices,
                   sequences=(COMPARISON_SEQUENCE,))
@@ -259,8 +221,9 @@ def _group(name: str) -> str:
 
 
 def plan(data: Data, only: list[str] | None = None) -> list[Unit]:
-    """Every network the book trains, once each (recipes that share a cache tag, such as the
-    transfer arm and cross-validation fold 0 under ``default``, are one unit).
+    """Every network the book trains, once each (recipes that train the same network, such as
+    the transfer arm and cross-validation fold 0 under ``default``, are one unit: a recipe's
+    fields other than its sequences make its spec on a cohort, :func:`spec_of`).
 
     Args:
         data: the prepared data stages.
@@ -276,7 +239,7 @@ def plan(data: Data, only: list[str] | None = None) -> list[Unit]:
         if only and group not in only:
             continue
         for seq in recipe.sequences:
-            key = (recipe.tag(data.profile), seq)
+            key = (replace(recipe, sequences=()), seq)
             if key not in seen:
                 seen.add(key)
                 units.append(Unit(f"{group}:{name}", recipe, seq))
@@ -302,16 +265,33 @@ def recipe_split(data: Data, recipe: Recipe) -> np.ndarray | None:
     return None
 
 
-def spec_of(data: Data, recipe: Recipe) -> ProtocolSpec:
-    """The :class:`~glioma_lib.training.experiment.ProtocolSpec` of a recipe on ``data``."""
-    return ProtocolSpec.build(data, recipe.protocol, None, recipe_labels(data, recipe),
-                              recipe.tag(data.profile), recipe.backbone, recipe.weights,
-                              recipe.light, recipe.max_train, recipe_split(data, recipe),
-                              recipe.blank, recipe.class_weight)
+def spec_of(data: Data, recipe: Recipe | str, train_profile: Profile | None = None,
+            name: str | None = None) -> RunSpec:
+    """The :class:`~glioma_lib.training.runspec.RunSpec` of a recipe on ``data``.
+
+    Args:
+        data: the prepared data stages.
+        recipe: a :class:`Recipe`, or the name of one of :func:`book_recipes` (then also the
+            run's name).
+        train_profile: the profile the networks train under where it differs from the data's
+            (another seed: its own folder, and no name, the name being the book's run).
+        name: the run's name for a :class:`Recipe` given as such.
+
+    Example:
+        >>> spec = spec_of(gl.prepare_data(gl.get_profile("smoke")), "fold0")
+        >>> spec.name, spec.protocol
+        ('fold0', 'cv-fold0')
+    """
+    if isinstance(recipe, str):
+        recipe, name = book_recipes(data)[recipe], recipe
+    return RunSpec.build(data, recipe.protocol, train_profile, recipe_labels(data, recipe),
+                         recipe.backbone, recipe.weights, recipe.light, recipe.max_train,
+                         recipe_split(data, recipe), recipe.blank, recipe.class_weight, name)
 
 
 def run_recipe(data: Data, recipe: Recipe | str, progress: bool = False,
-               train_profile: Profile | None = None) -> ProtocolRun:
+               train_profile: Profile | None = None, name: str | None = None
+               ) -> ProtocolRun:
     """Train (or reuse) a recipe's networks and predict its validation and test rows.
 
     Args:
@@ -319,17 +299,12 @@ def run_recipe(data: Data, recipe: Recipe | str, progress: bool = False,
         recipe: a :class:`Recipe`, or the name of one of :func:`book_recipes`.
         progress: show per-epoch progress bars.
         train_profile: the profile the networks train under where it differs from the
-            data's (another training seed: same cohort, same split; cached apart).
+            data's (another training seed: same cohort, same split; its own folder).
+        name: the run's name for a :class:`Recipe` given as such (``fold3``…).
 
     Example:
         >>> run_recipe(prepare_data(get_profile("smoke")), "patient").predictions.head()
     """
     if isinstance(recipe, str):
-        recipe = book_recipes(data)[recipe]
-    return run_protocol(data, recipe.protocol, train_profile,
-                        labels=recipe_labels(data, recipe),
-                        tag=recipe.tag(data.profile), backbone=recipe.backbone,
-                        weights=recipe.weights, sequences=recipe.sequences, light=recipe.light,
-                        max_train=recipe.max_train, split=recipe_split(data, recipe),
-                        blank=recipe.blank, class_weight=recipe.class_weight,
-                        progress=progress)
+        recipe, name = book_recipes(data)[recipe], recipe
+    return train_run(spec_of(data, recipe, train_profile, name), recipe.sequences, progress)

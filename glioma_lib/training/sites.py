@@ -39,14 +39,15 @@ def site_runs(data: Data) -> dict[str, object]:
         ['row', 'patient_id']
     """
     p, recipes = data.profile, book_recipes(data)
-    runs: dict[str, object] = {REFERENCE: run_recipe(data, cv_recipe_for(p, "fold0", (SEQUENCE,)))}
+    runs: dict[str, object] = {REFERENCE: run_recipe(data, cv_recipe_for(p, "fold0", (SEQUENCE,)),
+                                                      name="fold0")}
     if "leave-site-out" in recipes:
-        runs[LEAVE_SITE_OUT] = run_recipe(data, recipes["leave-site-out"])
+        runs[LEAVE_SITE_OUT] = run_recipe(data, recipes["leave-site-out"], name="leave-site-out")
     else:
         try:
             leave_site_out_split(data)
         except ValueError as err:
             runs[LEAVE_SITE_OUT] = str(err)
-    runs[BLANKED] = run_recipe(data, recipes["blanked"])
-    runs[SITE_CLASSIFIER] = run_recipe(data, recipes["site-classifier"])
+    runs[BLANKED] = run_recipe(data, recipes["blanked"], name="blanked")
+    runs[SITE_CLASSIFIER] = run_recipe(data, recipes["site-classifier"], name="site-classifier")
     return runs

@@ -59,6 +59,8 @@ class TrainConfig:
     #: Class weights of the training loss: None (the paper's unweighted cross-entropy) or
     #: ``"balanced"`` (each class weighs n / (classes × n_class): :func:`class_weights`).
     class_weight: str | None = None
+    #: What the progress lines call the network (default: its folder's last two parts).
+    label: str | None = None
 
     @classmethod
     def from_profile(cls, profile, progress: bool = False) -> TrainConfig:
@@ -331,7 +333,8 @@ def train_model(
             atomic_write(out_dir / "best.pt", lambda p: torch.save(model.state_dict(), p))
         _save_checkpoint(last, model, optimizer, scaler, epoch, history, best, run_key)
         seconds = history[-1]["seconds"]
-        progress(f"{out_dir.parent.name}/{out_dir.name} ({model.name}): epoch {epoch + 1}/"
+        label = cfg.label or f"{out_dir.parent.name}/{out_dir.name}"
+        progress(f"{label} ({model.name}): epoch {epoch + 1}/"
                  f"{cfg.epochs}, {seconds:.0f} s/epoch, about "
                  f"{seconds * (cfg.epochs - epoch - 1):.0f} s left for this network")
     frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)

@@ -132,23 +132,6 @@ def test_result_image_shows_a_png_or_says_it_is_missing(tmp_path):
     assert result_image(tmp_path / "x.png").data[:4] == b"\x89PNG"
 
 
-def test_real_patients_table_reads_the_bench_or_says_why_not(tmp_path):
-    import json
-
-    from glioma_lib.reporting.bench import real_patients_table
-
-    assert "not measured" in real_patients_table(tmp_path / "none.json").iloc[0, 0]
-    (tmp_path / "s.json").write_text(json.dumps({"skipped": "absent: ../shared"}))
-    assert "absent" in real_patients_table(tmp_path / "s.json").iloc[0, 0]
-    rows = [{"patient_id": p, "grade": g, "window": w, "verdict": "HGG", "score_hgg": 1.0,
-             "p_flair": 0.9, "weights": "RANDOM INIT"}
-            for p, g in (("a", "HGG"), ("b", "LGG")) for w in ("mask", "automatic")]
-    (tmp_path / "r.json").write_text(json.dumps({"patients": rows}))
-    table = real_patients_table(tmp_path / "r.json")
-    assert table.loc[("mask", "b"), "grade"] == "LGG" and "weights" not in table
-    assert len(table) == 4
-
-
 def test_site_results_read_one_cohort_with_provenance(tmp_path):
     import json
 
@@ -174,33 +157,6 @@ def test_outside_the_range_is_better_or_worse_by_the_measures_direction(measure,
     from glioma_lib.reporting.bench_precision import _side
 
     assert _side(measure, mean, 0.6, 0.9) == side
-
-
-def test_checkout_commit_names_head_and_says_when_the_tree_differs(tmp_path, monkeypatch):
-    import subprocess
-
-    import glioma_lib.reporting.bench as bench
-
-    def git(*args):
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    git("init", "-q")
-    (tmp_path / "f.txt").write_text("a")
-    git("add", "f.txt")
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
-    monkeypatch.setattr(bench, "project_root", lambda: tmp_path)
-    (tmp_path / "bench" / "results").mkdir(parents=True)
-    (tmp_path / "bench" / "results" / "r.json").write_text("{}")
-    git("add", ".")
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "y")
-    head = bench.checkout_commit()
-    assert head and "+" not in head
-    (tmp_path / "bench" / "results" / "r.json").write_text('{"new": 1}')  # a result: no change
-    assert bench.checkout_commit() == head
-    (tmp_path / "f.txt").write_text("b")
-    assert bench.checkout_commit() == head + "+changes"
-    monkeypatch.setattr(bench, "project_root", lambda: tmp_path / "not-a-repo")
-    assert bench.checkout_commit() is None
 
 
 def _gpu_result() -> dict:

@@ -38,7 +38,7 @@ def test_training_runs_reads_every_card(tmp_path):
     _model(tmp_path, "slice", "flair", "googlenet", 96, False, 5, False, 100.0)
     _model(tmp_path, "backbone-vgg16", "flair", "vgg16", 96, True, 3, False, 50.0)
     runs = training_runs(tmp_path)
-    assert sorted(runs["tag"]) == ["backbone-vgg16", "slice"]
+    assert sorted(runs["run"]) == ["backbone-vgg16", "slice"]
     assert runs["train_seconds"].sum() == 150.0 and runs["light"].sum() == 1
     assert dict(zip(runs["backbone"], runs["precision"], strict=True)) == {
         "googlenet": "bf16", "vgg16": "fp32"}

@@ -15,6 +15,7 @@ from conftest import write_patient
 from glioma_lib.config import get_profile
 from glioma_lib.experiments import sites as scored
 from glioma_lib.reporting import sites as worded
+from glioma_lib.store import named_folder
 from glioma_lib.training import crossval
 from glioma_lib.training import sites as trained
 
@@ -81,8 +82,11 @@ def test_another_training_seed_reruns_the_same_folds_beside_the_books(site_data)
                                      train_profile=replace(site_data.profile, seed=7))
     for fold, run in seeded.runs.items():
         mine, theirs = run.runs["flair"].folder, book.runs[fold].runs["flair"].folder
-        assert mine != theirs and mine.parent.name.startswith(f"cv-fold{fold}-")
-        assert theirs.parent.name == f"cv-fold{fold}" and (theirs / "best.pt").exists()
+        assert mine != theirs and (theirs / "best.pt").exists()
+        named = json.loads((theirs.parent / "spec.json").read_text())
+        other = json.loads((mine.parent / "spec.json").read_text())
+        assert other["training"]["seed"] == 7 and named["training"]["seed"] != 7
+        assert named_folder(theirs.parent.parent, f"fold{fold}") == theirs.parent
     key = ["fold", "patient_id"]
     assert seeded.predictions[key].equals(book.predictions[key])
     assert not np.allclose(seeded.predictions["p_flair"], book.predictions["p_flair"])
@@ -103,11 +107,12 @@ def test_site_experiments_rows_and_caches(site_data):
     from glioma_lib.config import stage_dir
 
     folder = stage_dir(models, "models")
-    blank = json.loads((folder / "sites-blanked" / "flair" / "manifest.json").read_text())
-    plain = json.loads((folder / "cv-fold0" / "flair" / "manifest.json").read_text())
-    assert "tumour blanked" in blank["inputs"] and "inputs" not in plain
+    blank = json.loads((named_folder(folder, "blanked") / "flair" / "manifest.json").read_text())
+    plain = json.loads((named_folder(folder, "fold0") / "flair" / "manifest.json").read_text())
+    assert "tumour blanked" in blank["inputs"] and "tumour" not in plain["inputs"]
     assert blank["split"] == plain["split"]
-    card = json.loads((folder / "sites-classifier" / "flair" / "model.json").read_text())
+    card = json.loads((named_folder(folder, "site-classifier") / "flair" / "model.json")
+                      .read_text())
     assert card["n_classes"] == 5
     table = worded.site_table(rows, "unit")
     assert table["cohort"].eq("unit").all() and "[" in table.loc[trained.REFERENCE, "AUC"]
@@ -166,16 +171,16 @@ def test_the_cohorts_are_contrasted_on_the_blanked_tumour():
 
 
 def test_another_initialisation_or_backbone_gets_its_own_cache(site_data):
-    from glioma_lib.config import stage_dir
 
     scratch = crossval.fold_run(site_data, 0, ("flair",), weights=None)
     folder = scratch.runs["flair"].folder
-    assert folder.parent.name == "cv-fold0-scratch"
+    assert folder.parent != named_folder(folder.parent.parent, "fold0")  # a run of its own
     assert json.loads((folder / "manifest.json").read_text())["weights"] == "random"
+    assert json.loads((folder.parent / "spec.json").read_text())["weights"] == "random"
     assert scratch.weights_note == "random init"
     other = crossval.fold_run(site_data, 0, ("flair",), backbone="mobilenet_v2", weights=None)
-    assert other.runs["flair"].folder.parent.name == "cv-fold0-mobilenet_v2-scratch"
-    assert (stage_dir(site_data.profile, "models") / "cv-fold0-mobilenet_v2-scratch").is_dir()
+    assert other.runs["flair"].folder.parent not in (folder.parent,
+                                                     named_folder(folder.parent.parent, "fold0"))
 
 
 def test_two_sites_are_read_from_a_binary_network():
@@ -198,8 +203,8 @@ def test_the_headline_reads_no_test_label_before_the_final_scoring(site_data):
     flipped[split == "test"] = 1 - flipped[split == "test"]
     kwargs = dict(sequences=("flair",), split=split, max_train=20, backbone="mobilenet_v2",
                   weights=None, light=True)
-    true = run_protocol(site_data, "fold0", labels=labels, tag="unit-labels-true", **kwargs)
-    other = run_protocol(site_data, "fold0", labels=flipped, tag="unit-labels-flip", **kwargs)
+    true = run_protocol(site_data, "fold0", labels=labels, **kwargs)
+    other = run_protocol(site_data, "fold0", labels=flipped, **kwargs)  # other labels: own run
     assert not true.predictions["label"].equals(other.predictions["label"])
     assert np.allclose(true.predictions["p_flair"], other.predictions["p_flair"], atol=1e-6)
     losses = [r.runs["flair"].history[["train_loss", "val_loss"]].to_numpy() for r in (true, other)]

@@ -27,7 +27,7 @@ def _cohort(root, seed: int, n: int = 14):
 
 def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
     run = run_protocol(unit_data, "patient", sequences=("fusion",), light=True, max_train=10,
-                       backbone="mobilenet_v2", weights=None, tag="unit-fusion")
+                       backbone="mobilenet_v2", weights=None)
     folder = run.runs["fusion"].folder
     assert "p_fusion" in run.predictions and len(run.runs["fusion"].history) == 2
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -41,7 +41,7 @@ def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
     assert loaded.name == "mobilenet_v2" and loaded.card["protocol"] == "patient"
     stamp = (folder / "best.pt").stat().st_mtime_ns
     again = run_protocol(unit_data, "patient", sequences=("fusion",), light=True, max_train=10,
-                         backbone="mobilenet_v2", weights=None, tag="unit-fusion")
+                         backbone="mobilenet_v2", weights=None)
     assert (folder / "best.pt").stat().st_mtime_ns == stamp  # reused, not retrained
     assert again.predictions["p_fusion"].tolist() == pytest.approx(
         run.predictions["p_fusion"].tolist(), abs=1e-6)
@@ -49,15 +49,18 @@ def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
         unit_data.index.loc[run.val_rows, "patient_id"])
 
 
-def test_same_seed_same_model_whatever_ran_before(unit_data):
+def test_same_seed_same_model_whatever_ran_before(unit_data, tmp_path, monkeypatch):
     import torch
 
     kwargs = dict(sequences=("t2",), light=True, max_train=10, backbone="mobilenet_v2",
                   weights=None)
     torch.manual_seed(123)
-    first = run_protocol(unit_data, "patient", tag="unit-seed-a", **kwargs)
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path / "a"))  # the same run, trained twice
+    first = run_protocol(unit_data, "patient", **kwargs)
     torch.rand(1000)  # a notebook that drew random numbers in between
-    second = run_protocol(unit_data, "patient", tag="unit-seed-b", **kwargs)
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path / "b"))
+    second = run_protocol(unit_data, "patient", **kwargs)
+    assert second.runs["t2"].folder != first.runs["t2"].folder
     assert first.predictions["p_t2"].tolist() == pytest.approx(
         second.predictions["p_t2"].tolist(), abs=1e-6)
     assert first.runs["t2"].history["train_loss"].tolist() == pytest.approx(
@@ -81,7 +84,7 @@ def test_models_are_not_reused_across_cohorts_of_the_same_size(tmp_path, monkeyp
 
 
 def test_evaluation_only_knobs_retrain_nothing(unit_data):
-    kwargs = dict(sequences=("t1",), backbone="mobilenet_v2", weights=None, tag="unit-knobs")
+    kwargs = dict(sequences=("t1",), backbone="mobilenet_v2", weights=None)
     first = run_protocol(unit_data, "patient", **kwargs)
     stamp = (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns
     other = replace(unit_data.profile, workers=7, n_bootstrap=5, kfold=4, compare_train_slices=3)
@@ -94,12 +97,14 @@ def test_evaluation_only_knobs_retrain_nothing(unit_data):
     assert (first.runs["t1"].folder / "best.pt").stat().st_mtime_ns == stamp
 
 
-def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypatch):
+def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypatch, tmp_path):
     import glioma_lib.training.experiment as experiment
 
     profile = replace(unit_data.profile, epochs=3)
     kwargs = dict(profile=profile, sequences=("t1",), backbone="mobilenet_v2", weights=None)
-    full = run_protocol(unit_data, "patient", tag="unit-full", **kwargs)
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path / "full"))
+    full = run_protocol(unit_data, "patient", **kwargs)
+    monkeypatch.setenv("GLIOMA_RESULTS", str(tmp_path / "killed"))  # the same run, killed
     real = experiment.train_model
 
     def killed_after_two(*args, **kw):
@@ -108,15 +113,16 @@ def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypa
 
     monkeypatch.setattr(experiment, "train_model", killed_after_two)
     with pytest.raises(KeyboardInterrupt):
-        run_protocol(unit_data, "patient", tag="unit-killed", **kwargs)
-    from glioma_lib.training.experiment import ProtocolSpec
+        run_protocol(unit_data, "patient", **kwargs)
+    from glioma_lib.training.runspec import RunSpec
 
-    folder = ProtocolSpec.build(unit_data, "patient", profile, tag="unit-killed",
-                                backbone="mobilenet_v2", weights=None).folder("t1")
+    folder = RunSpec.build(unit_data, "patient", profile, backbone="mobilenet_v2",
+                           weights=None).folder("t1")
+    assert folder.parent.name == full.runs["t1"].folder.parent.name  # same content, same key
     assert (folder / "last.pt").exists() and not (folder / "manifest.json").exists()
     seconds = torch.load(folder / "last.pt", weights_only=True)["history"][0]["seconds"]
     monkeypatch.setattr(experiment, "train_model", real)
-    resumed = run_protocol(unit_data, "patient", tag="unit-killed", **kwargs)
+    resumed = run_protocol(unit_data, "patient", **kwargs)
     history = resumed.runs["t1"].history
     assert list(history["epoch"]) == [1, 2, 3] and history["seconds"].iloc[0] == seconds
     assert resumed.predictions["p_t1"].to_numpy() == pytest.approx(
@@ -125,7 +131,7 @@ def test_an_interrupted_protocol_resumes_from_its_last_epoch(unit_data, monkeypa
 
 def test_histories_are_named_like_the_paper(unit_data):
     run = run_protocol(unit_data, "patient", sequences=("t1", "flair"), backbone="mobilenet_v2",
-                       weights=None, tag="unit-histories")
+                       weights=None)
     assert list(run.histories()) == ["T1WI", "FLAIR"]
     table = run.history_table()
     assert table.shape[0] == 2 * unit_data.profile.epochs  # one row per sequence and epoch
@@ -143,24 +149,24 @@ def test_a_given_split_is_used_and_keys_the_cache(unit_data):
     for fold in (0, 1):
         split = fold_split(unit_data.index, folds, fold, val_fraction=0.3, seed=0)
         runs[fold] = run_protocol(unit_data, f"fold{fold}", split=split, sequences=("flair",),
-                                  light=True, backbone="mobilenet_v2", weights=None,
-                                  tag="unit-kfold")
+                                  light=True, backbone="mobilenet_v2", weights=None)
         tested = set(runs[fold].predictions["patient_id"])
         assert tested == set(unit_data.index.loc[folds == fold, "patient_id"])
         manifests.append(json.loads((runs[fold].runs["flair"].folder
                                      / "manifest.json").read_text()))
-    assert manifests[0]["split"] != manifests[1]["split"]  # the same tag retrained
+    assert manifests[0]["split"] != manifests[1]["split"]  # another split: another run
+    assert runs[0].runs["flair"].folder != runs[1].runs["flair"].folder
     with pytest.raises(ValueError, match="one of train/val/test per slice"):
         run_protocol(unit_data, "bad", split=np.array(["train"] * len(unit_data.index)))
 
 
 def test_a_profile_override_changes_training_not_the_split(unit_data):
-    from glioma_lib.training.experiment import ProtocolSpec
+    from glioma_lib.training.runspec import RunSpec
 
     reseeded = replace(unit_data.profile, seed=unit_data.profile.seed + 1,
                        split_fractions=(0.5, 0.25, 0.25))
-    base = ProtocolSpec.build(unit_data, "patient")
-    other = ProtocolSpec.build(unit_data, "patient", profile=reseeded)
+    base = RunSpec.build(unit_data, "patient")
+    other = RunSpec.build(unit_data, "patient", profile=reseeded)
     assert other.profile.seed == reseeded.seed
     assert (other.split == base.split).all() and (other.split == unit_data.split("patient")).all()
 
@@ -180,24 +186,20 @@ def test_the_class_weighted_variant_is_cached_apart_and_named(unit_data):
 
     kwargs = dict(sequences=("flair",), light=True, max_train=12, backbone="mobilenet_v2",
                   weights=None)
-    plain = run_protocol(unit_data, "patient", tag="unit-plain", **kwargs)
-    weighted = run_protocol(unit_data, "patient", tag="unit-balanced", class_weight="balanced",
-                            **kwargs)
+    plain = run_protocol(unit_data, "patient", **kwargs)
+    weighted = run_protocol(unit_data, "patient", class_weight="balanced", **kwargs)
     folder = weighted.runs["flair"].folder
     assert json.loads((folder / "manifest.json").read_text())["class_weight"] == "balanced"
     assert json.loads((folder / "model.json").read_text())["class_weight"] == "balanced"
-    # the paper's loss leaves the manifest as it was: caches made before stay valid
-    assert "class_weight" not in json.loads(
-        (plain.runs["flair"].folder / "manifest.json").read_text())
+    # every key is always there: the paper's loss says so
+    assert json.loads((plain.runs["flair"].folder / "manifest.json").read_text())[
+        "class_weight"] is None
+    assert weighted.runs["flair"].folder.parent != plain.runs["flair"].folder.parent
     assert weighted.predictions["p_flair"].tolist() != pytest.approx(
         plain.predictions["p_flair"].tolist(), abs=1e-6)  # the loss changed the training
-    default = get_profile("default")
-    recipe = Recipe("fold0", "efficientnet_lite0", max_train=800, class_weight="balanced")
-    assert recipe.tag(default) == "cv-fold0-balanced"
-    assert Recipe("fold0", "efficientnet_lite0", max_train=800).tag(default) == "cv-fold0"
     again = run_recipe(unit_data, Recipe("patient", "mobilenet_v2", None, True, 12,
                                          sequences=("flair",), class_weight="balanced"))
-    assert again.runs["flair"].folder.parent.name.endswith("-balanced")
+    assert again.runs["flair"].folder == folder  # the same content: the same run
 
 
 def test_a_seed_override_trains_beside_the_default_never_over_it(unit_data):
@@ -205,15 +207,24 @@ def test_a_seed_override_trains_beside_the_default_never_over_it(unit_data):
     folder; the default's folder and manifest are untouched by it."""
     from dataclasses import replace
 
-    from glioma_lib.training.experiment import ProtocolSpec
+    from glioma_lib.store import named_folder
+    from glioma_lib.training.runspec import RunSpec
 
-    default = ProtocolSpec.build(unit_data, "patient")
-    seeded = ProtocolSpec.build(unit_data, "patient", replace(unit_data.profile, seed=7))
-    same = ProtocolSpec.build(unit_data, "patient", unit_data.profile)
-    assert default.folder("flair") == same.folder("flair")
-    assert seeded.folder("flair") != default.folder("flair")
-    assert seeded.folder("flair").parent.parent == default.folder("flair").parent.parent
-    assert seeded.tag.startswith("patient-")
+    kwargs = dict(sequences=("flair",), light=True, max_train=10, backbone="mobilenet_v2",
+                  weights=None, name="unit-patient")
+    default = run_protocol(unit_data, "patient", **kwargs)
+    folder = default.runs["flair"].folder
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    seeded = run_protocol(unit_data, "patient", profile=replace(unit_data.profile, seed=7),
+                          **kwargs)
+    mine = seeded.runs["flair"].folder
+    assert mine != folder and mine.parent.parent == folder.parent.parent
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before  # untouched
+    assert named_folder(folder.parent.parent, "unit-patient") == folder.parent  # still
+    assert json.loads((mine.parent / "spec.json").read_text())["training"]["seed"] == 7
+    assert not seeded.predictions["p_flair"].equals(default.predictions["p_flair"])
+    same = RunSpec.build(unit_data, "patient", unit_data.profile)
+    assert same.key == RunSpec.build(unit_data, "patient").key
 
 
 def test_a_network_is_predicted_once_and_read_back_exactly(unit_data, monkeypatch):
@@ -221,7 +232,7 @@ def test_a_network_is_predicted_once_and_read_back_exactly(unit_data, monkeypatc
     from glioma_lib.training import experiment
 
     kwargs = dict(sequences=("t2",), light=True, max_train=10, backbone="mobilenet_v2",
-                  weights=None, tag="unit-once")
+                  weights=None)
     first = run_protocol(unit_data, "patient", **kwargs)
     calls = []
     real = experiment.predict_split

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_killable, tiny_cohort
+from conftest import FirstFile, run_killable, tiny_cohort
 
 SCRIPT = """
 import sys
@@ -46,7 +46,7 @@ def test_a_killed_grid_worker_resumes_and_matches_an_uninterrupted_run(tmp_path)
     over = dict(image_size=48, extra_epochs=4, batch_size=8, workers=1)
     models = tmp_path / "killed" / run_name(get_profile("smoke", **over)) / "models"
     code = _run(cohort, tmp_path / "killed", tmp_path / "killed.csv",
-                kill_when=_first_last_pt(models))
+                kill_when=FirstFile(models, "*/flair/last.pt"))
     assert code == -signal.SIGKILL
     folder = next(models.glob("*/flair"))
     assert (folder / ".lock").exists()  # left behind by the killed worker
@@ -58,13 +58,3 @@ def test_a_killed_grid_worker_resumes_and_matches_an_uninterrupted_run(tmp_path)
     plain = pd.read_csv(tmp_path / "plain.csv")
     resumed = pd.read_csv(tmp_path / "killed.csv")
     assert resumed["p_flair"].to_numpy() == pytest.approx(plain["p_flair"].to_numpy(), abs=1e-5)
-
-
-class _first_last_pt:
-    """A path-like whose ``exists()`` is true once any ``last.pt`` appears under ``root``."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def exists(self) -> bool:
-        return any(self.root.glob("*/flair/last.pt")) if self.root.exists() else False

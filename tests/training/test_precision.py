@@ -87,7 +87,7 @@ def test_training_and_evaluation_run_in_the_forced_precision(tmp_path, monkeypat
 
 def test_precision_is_in_the_card_and_the_cache_key(unit_data):
     kwargs = dict(sequences=("t2",), light=True, max_train=10, backbone="mobilenet_v2",
-                  weights=None, tag="unit-precision")
+                  weights=None)
     folders = {}
     for choice, name in (("fp32", "fp32"), ("bf16", "bf16 autocast")):
         profile = replace(unit_data.profile, precision=choice)
@@ -98,7 +98,7 @@ def test_precision_is_in_the_card_and_the_cache_key(unit_data):
         assert json.loads((folder / "manifest.json").read_text())["precision"] == choice
         assert json.loads((folder / "model.json").read_text())["precision"] == name
         folders[choice] = (folder / "best.pt").stat().st_mtime_ns
-    # same tag, other precision: the fp32 model was not reused for bf16
+    # other precision, other run: the fp32 model was not reused for bf16
     assert folders["fp32"] != folders["bf16"]
 
 
