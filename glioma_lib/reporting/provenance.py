@@ -89,9 +89,20 @@ def provenance_warning(path, recipe: str | None = None) -> str:
             f"{'; '.join(problems)}." if problems else "")
 
 
+def _recipe_cell(result: dict) -> str:
+    """The backbone and recipe of a result in one short cell (a recipe given per part, as a
+    JSON object, is named, not spelled out: it is in the file)."""
+    backbone, recipe = result.get("backbone"), result.get("recipe")
+    if recipe is not None and not isinstance(recipe, str):
+        recipe = "one per part (in the JSON)"
+    if backbone and recipe and backbone in recipe:
+        return recipe
+    return ", ".join(x for x in (backbone, recipe) if x) or "not recorded"
+
+
 def provenance_table(folder) -> pd.DataFrame:
-    """Every benchmark result with its commit, clean flag, backbone, recipe and what is
-    missing from its provenance (the appendix's audit).
+    """Every benchmark result with its commit, clean flag, backbone and recipe (one column)
+    and what is missing from its provenance (the appendix's audit).
 
     Args:
         folder: ``bench/results``.
@@ -105,8 +116,7 @@ def provenance_table(folder) -> pd.DataFrame:
         problems = provenance_problems(result)
         missing = [k for k in ENVELOPE_KEYS if k not in result]
         rows[path.name] = {"commit": result.get("commit") or "none",
-                           "backbone": result.get("backbone") or "not recorded",
-                           "recipe": result.get("recipe") or "not recorded",
+                           "backbone, recipe": _recipe_cell(result),
                            "provenance": "; ".join(problems + ([
                                f"older schema: no {', '.join(missing)}"] if missing else []))
                            or "complete"}

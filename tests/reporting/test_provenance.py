@@ -77,7 +77,12 @@ def test_the_audit_table_lists_every_result_and_what_its_provenance_lacks(tmp_pa
     (tmp_path / "old.json").write_text(json.dumps({"machine": "x"}))
     table = provenance_table(tmp_path)
     assert table.loc["old.json", "provenance"].startswith("no commit recorded; older schema")
-    assert table.loc["cv_seeds.json", "recipe"] == RECIPE
+    cell = table.loc["cv_seeds.json", "backbone, recipe"]
+    assert RECIPE in cell and cell.count("efficientnet_lite0") == 1  # named once
+    assert table.loc["old.json", "backbone, recipe"] == "not recorded"
+    (tmp_path / "parts.json").write_text(json.dumps({"recipe": {"a": 1}, "backbone": "vgg16"}))
+    assert provenance_table(tmp_path).loc["parts.json", "backbone, recipe"] == \
+        "vgg16, one per part (in the JSON)"  # a structured recipe is named, not spelled out
 
 
 def test_bench_results_are_written_atomically_with_the_envelope(tmp_path, common):
