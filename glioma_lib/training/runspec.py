@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -183,9 +184,10 @@ class RunSpec:
                 # node is reused by the CPU host that renders the book
                 "precision": p.precision}
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The folder name: the first :data:`KEY_DIGITS` hex digits of the identity's hash."""
+        """The folder name: the first :data:`KEY_DIGITS` hex digits of the identity's hash
+        (hashed once per spec: folder, manifest and pointer all ask for it)."""
         return fingerprint(canonical(self.identity()))[:KEY_DIGITS]
 
     def manifest(self, sequence: str) -> dict:
