@@ -5,8 +5,10 @@ The layers, each importing only from those above it in this list (a test reads t
 * ``config`` (profiles), ``store`` (atomic writes, manifests, locks), ``paper`` (the paper's
   reported numbers and protocol, as reference data), ``lazy`` (submodules on first use);
 * :mod:`glioma_lib.data` — ``brats`` (real cohorts), ``synth`` (the synthetic cohort) with
-  ``synth_stages`` and ``synth_calibration``, ``slices``, ``splits``, ``sites``, ``automask``
-  (a tumour mask from the images), ``realism``, ``stages`` (the cached data stages);
+  ``synth_anatomy``, ``synth_tumour``, ``synth_shapes`` (real tumour outlines),
+  ``synth_scanner`` (sites and scans), ``synth_cohort`` and ``synth_calibration``,
+  ``slices``, ``splits``, ``sites``, ``automask`` (a tumour mask from the images),
+  ``realism``, ``stages`` (the cached data stages);
 * :mod:`glioma_lib.models` — ``registry`` (backbones, the 1024-512-2 head, weights),
   ``googlenet``, ``device`` (device and input batches), ``measure`` (Table 1);
 * :mod:`glioma_lib.training` — ``augment``, ``device_data``, ``precision``, ``train`` (loop,
@@ -46,19 +48,23 @@ __version__ = "0.4.0"
 
 #: Public name → the module that defines it.
 _PUBLIC = {
+    # the design's stable contract (DESIGN.md, "Public API"): outside code and tests rely on
+    # these; the run description and its runner
+    "index_cohort": "data.brats", "tumour_window": "data.slices",
+    "confusion_report": "evaluation.metrics", "majority": "evaluation.vote",
+    "make_cohort": "data.synth_cohort", "RunSpec": "training.runspec",
+    "train_run": "training.experiment",
     # profiles, data, the plan, grading one patient, the book
     "get_profile": "config", "prepare_data": "data.stages", "plan": "training.recipe",
     "run_recipe": "training.recipe", "grade": "predict", "make_book": "pipeline",
     # chapter 1
-    "cohort_report": "data.brats", "cohort_table": "reporting.captions",
-    "split_counts": "data.splits", "split_facts": "reporting.beside_paper",
-    "site_grade_table": "data.sites", "site_signatures": "data.synth",
+    "cohort_report": "data.brats", "split_counts": "data.splits",
+    "site_grade_table": "data.sites", "site_signatures": "data.synth_scanner",
     "calibration_table": "data.synth_calibration",
     # chapters 2-5
-    "augmentation_text": "reporting.captions", "table1": "models.measure",
+    "table1": "models.measure",
     "head_to_head": "experiments.backbones", "chosen_backbone": "experiments.backbones",
     "no_better_than_always_hgg": "experiments.backbones",
-    "always_hgg_sentence": "reporting.captions", "recipe_differences": "reporting.beside_paper",
     "table2": "evaluation.tables", "roc_curves": "evaluation.tables",
     "auc_beside_paper": "reporting.beside_paper",
     # chapter 6
@@ -66,7 +72,7 @@ _PUBLIC = {
     "shuffled_grades": "experiments.beyond", "per_patient": "experiments.beyond",
     "vote_against_best_single": "experiments.beyond", "fusion": "experiments.beyond",
     "transfer": "experiments.beyond", "calibration_check": "experiments.beyond",
-    "stacked": "evaluation.tables", "sample_size_caveat": "reporting.captions",
+    "stacked": "evaluation.tables",
     # chapter 7
     "cross_validation": "experiments.headline", "operating_points": "experiments.headline",
     "headline_beside_paper": "experiments.headline", "site_section": "experiments.headline",

@@ -69,3 +69,18 @@ def test_the_predict_command_imports_neither_the_chapters_statistics_nor_torchvi
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_designs_stable_names_resolve_at_the_top_level(tmp_path):
+    """DESIGN.md's public-API contract: outside code calls these as ``gl.<name>``."""
+    import numpy as np
+
+    seg = np.zeros((4, 4, 30), np.uint8)
+    seg[1, 1, 12] = 1
+    assert 12 in gl.tumour_window(seg, n=20)
+    assert gl.confusion_report(tp=3, fp=1, tn=4, fn=2)["sensitivity"] == 0.6
+    assert gl.majority([[1, 0], [1, 1], [0, 1]]).tolist() == [1, 1]
+    assert gl.index_cohort is gl.data.brats.index_cohort
+    assert gl.make_cohort is gl.data.synth_cohort.make_cohort
+    assert gl.RunSpec is gl.training.runspec.RunSpec
+    assert gl.train_run is gl.training.experiment.train_run

@@ -129,13 +129,15 @@ def test_every_real_patient_is_graded_with_its_set(models):
                     reason="../shared/brats-sample and ../shared/brats-external absent")
 def test_the_generator_and_its_calibration_never_read_the_external_set(tmp_path):
     """The external set is never fitted to: generating a cohort, the calibration's before/after
-    configurations and the realism statistics of the calibration set open no file of it."""
+    configurations, the realism statistics of the calibration set and refitting the tumour
+    shapes from it (``bench/bench_shapes.py``'s fit, to a scratch file) open no file of it."""
     import sys
 
     from glioma_lib.data.brats import index_cohort, load_patient
     from glioma_lib.data.realism import patient_stats
     from glioma_lib.data.synth_calibration import calibration_table, uncalibrated_config
     from glioma_lib.data.synth_cohort import make_cohort
+    from glioma_lib.data.synth_shapes import fit_shapes
 
     opened: list[str] = []
     watching = [True]
@@ -152,6 +154,8 @@ def test_the_generator_and_its_calibration_never_read_the_external_set(tmp_path)
                     progress=False)
         for _, row in index_cohort(SAMPLE).iterrows():
             patient_stats(load_patient(row, ("t1", "t2", "flair")))
+        cohort = index_cohort(SAMPLE)
+        fit_shapes([(r.patient_id, r.grade, r.seg) for r in cohort.itertuples()])
     finally:
         watching[0] = False
     assert any(p.startswith(str(SAMPLE.resolve())) for p in opened)  # the hook saw reads
@@ -162,6 +166,6 @@ def test_no_generator_or_calibration_module_names_the_external_set():
     from glioma_lib.config import project_root
 
     data = project_root() / "glioma_lib" / "data"
-    for path in [*data.glob("*.py")]:
+    for path in [*data.glob("*.py"), project_root() / "bench" / "bench_shapes.py"]:
         text = path.read_text()
         assert REAL_SETS["external"] not in text and "real_sets" not in text, path

@@ -87,9 +87,15 @@ def _smooth_noise(rng: np.random.Generator, grid: tuple[int, ...], shape: tuple[
     small matrix product per axis instead of a 3-D spline zoom of the whole volume; on one
     core about 3× faster than torch's trilinear ``interpolate``, which gives the same values).
     ``crop`` returns only that block of the field (the same draws, the same values)."""
-    out = rng.standard_normal(grid).astype(np.float32)
+    return upsample(rng.standard_normal(grid).astype(np.float32), shape, crop)
+
+
+def upsample(out: np.ndarray, shape: tuple[int, ...],
+             crop: tuple[slice, ...] | None = None) -> np.ndarray:
+    """A coarse grid of values linearly upsampled to ``shape`` (the block ``crop`` of it
+    only): what :func:`_smooth_noise` does to its normal draws, for a given grid."""
     crop = crop or tuple(slice(0, s) for s in shape)
-    for axis, (size, g, part) in enumerate(zip(shape, grid, crop, strict=True)):
+    for axis, (size, g, part) in enumerate(zip(shape, out.shape, crop, strict=True)):
         weights = _upsampling_matrix(size, g)[part]
         out = np.moveaxis(np.tensordot(weights, out, axes=(1, axis)), 0, axis)
     return np.ascontiguousarray(out)

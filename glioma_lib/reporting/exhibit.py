@@ -112,8 +112,8 @@ def table(name: str, frame: pd.DataFrame, caption: str, *functions, **fmt) -> No
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
-        >>> table("tbl_cohort", gl.cohort_table(data.cohort), "Patients per grade",
-        ...       gl.cohort_table)
+        >>> cohort_table = gl.reporting.captions.cohort_table
+        >>> table("tbl_cohort", cohort_table(data.cohort), "Patients per grade", cohort_table)
     """
     from IPython.display import Markdown
     from myst_nb import glue

@@ -3,8 +3,15 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import ndimage
 
-from glioma_lib.data import synth, synth_anatomy, synth_calibration, synth_cohort
+from glioma_lib.data import (
+    synth,
+    synth_anatomy,
+    synth_calibration,
+    synth_cohort,
+    synth_scanner,
+)
 from glioma_lib.data.brats import index_cohort, load_patient
 from glioma_lib.data.nifti_write import BRATS_AFFINE
 
@@ -59,7 +66,10 @@ def test_contrast_follows_tissue_classes():
     assert _mean(t1, wm) > _mean(t1, gm) > _mean(t1, csf)          # T1: WM > GM > CSF
     assert _mean(t2, csf) > _mean(t2, gm) > _mean(t2, wm)          # T2: CSF > GM > WM
     assert _mean(flair, csf) < _mean(flair, wm)                    # FLAIR: CSF suppressed
-    assert _mean(flair, vols["seg"] > 0) > _mean(flair, wm)        # lesion bright on FLAIR
+    # lesion bright on FLAIR against the white matter around it (the bias field, the site's
+    # coil pattern with the patient's own, varies across the brain far more than locally)
+    near = ndimage.binary_dilation(vols["seg"] > 0, iterations=15) & wm
+    assert _mean(flair, vols["seg"] > 0) > _mean(flair, near)
 
 
 def test_grades_differ_in_typical_features():
@@ -70,8 +80,13 @@ def test_grades_differ_in_typical_features():
     assert np.mean([t.necrosis for t in hgg]) > 0.6 and not any(t.necrosis for t in lgg)
     assert 0.2 < np.mean([t.enhancing == "patch" for t in lgg]) < 0.7     # overlap exists
     assert all(t.enhancing == "rim" for t in hgg)  # but only HGG have a full rim
-    assert np.mean([t.oedema_scale for t in hgg]) > np.mean([t.oedema_scale for t in lgg])
-    assert max(t.oedema_scale for t in lgg) > min(t.oedema_scale for t in hgg)  # overlap
+    def reach(t):  # the oedema's reach beyond the core, relative to the core
+        outline = synth.tumour_outline(t)
+        return float(np.median(outline["whole"] / outline["core"]))
+
+    hgg_reach, lgg_reach = [reach(t) for t in hgg], [reach(t) for t in lgg]
+    assert np.mean(hgg_reach) > np.mean(lgg_reach)
+    assert max(lgg_reach) > min(hgg_reach)  # overlap
 
 
 def test_synthetic_files_carry_the_real_brats_affine_and_header_codes(small_cohort):
@@ -195,19 +210,21 @@ def test_patients_are_named_and_signed_by_their_brats19_site(small_cohort):
 
 def test_site_signature_is_one_draw_per_site_within_the_ranges():
     cfg = synth.SynthConfig()
-    table = synth.site_signatures(2022, cfg)
-    assert len(table) == 14 and table.loc["CBICA"].to_dict() == synth.site_signature(
+    table = synth_scanner.site_signatures(2022, cfg)
+    assert len(table) == 14 and table.loc["CBICA"].to_dict() == synth_scanner.site_signature(
         "CBICA", 2022, cfg)
-    for knob in ("gain", "gamma", "noise", "bias", "slice_mm"):
+    assert list(table.columns) == list(synth_scanner.SIGNATURE)
+    for knob in synth_scanner.SIGNATURE:
         lo, hi = getattr(cfg, f"site_{knob}")
         assert table[knob].between(lo, hi).all()
     assert table["gain"].max() / table["gain"].min() > 5  # scanner scales differ widely
-    assert synth.site_signature("CBICA", 1) != synth.site_signature("CBICA", 2022)
+    assert synth_scanner.site_signature("CBICA", 1) != synth_scanner.site_signature(
+        "CBICA", 2022)
 
 
 def test_site_signature_reaches_the_images():
     cfg = synth.SynthConfig()
-    sites = synth.site_signatures(3, cfg)
+    sites = synth_scanner.site_signatures(3, cfg)
     lo, hi = sites["gain"].idxmin(), sites["gain"].idxmax()
     dark, _ = synth.synth_patient("HGG", seed=3, index=0, cfg=cfg, site=lo)
     bright, spec = synth.synth_patient("HGG", seed=3, index=0, cfg=cfg, site=hi)
@@ -215,6 +232,52 @@ def test_site_signature_reaches_the_images():
     ratio = np.median(bright["t1"][bright["t1"] > 0]) / np.median(dark["t1"][dark["t1"] > 0])
     assert ratio > 0.5 * sites["gain"][hi] / sites["gain"][lo]
     assert np.array_equal(dark["seg"], bright["seg"])  # the site changes the images only
+
+
+def test_site_tissue_contrast_survives_the_books_normalisation():
+    """The positive control's premise: after the per-volume percentile normalisation of the
+    slice stage, the grey-white contrast still differs between sites (their protocols weight
+    the tissues differently), unlike the intensity scale, which the normalisation removes."""
+    from glioma_lib.data.sites import BRATS19_SITE_GRADES
+    from glioma_lib.data.slices import normalise
+
+    cfg = synth.SynthConfig()
+    weight = {s: synth_scanner.site_tissue_contrast(s, 5, cfg) for s in BRATS19_SITE_GRADES}
+    ratio = {s: w["wm"]["t1"] / w["gm"]["t1"] for s, w in weight.items()}
+    flat, steep = min(ratio, key=ratio.get), max(ratio, key=ratio.get)
+    tpl = synth_anatomy.template()
+
+    def contrast(site):
+        vols, _ = synth.synth_patient("LGG", seed=5, index=1, cfg=cfg, site=site)
+        norm = normalise(vols["t1"].astype(np.float32))
+        healthy = vols["seg"] == 0
+        return (norm[(tpl["wm"] > 0.9) & healthy].mean()
+                - norm[(tpl["gm"] > 0.7) & healthy].mean())
+
+    assert contrast(steep) > 1.5 * contrast(flat) > 0
+
+
+def test_a_sites_bias_field_shape_is_shared_and_a_scan_jitters_its_signature():
+    cfg = synth.SynthConfig()
+    assert np.array_equal(synth_scanner.site_bias_field("TMC", 4),
+                          synth_scanner.site_bias_field("TMC", 4))
+    assert not np.array_equal(synth_scanner.site_bias_field("TMC", 4),
+                              synth_scanner.site_bias_field("CBICA", 4))
+    signature = synth_scanner.site_signature("TMC", 4, cfg)
+    scans = [synth_scanner.scan_of(np.random.default_rng(i), signature, cfg) for i in range(20)]
+    gammas = np.array([s["gamma"] for s in scans])
+    assert len(set(gammas)) == 20
+    assert np.all(np.abs(np.log(gammas / signature["gamma"])) <= cfg.scan_jitter + 1e-9)
+    assert all(s["slice_mm"] >= 1.0 for s in scans)
+
+
+def test_in_plane_resolution_blurs_in_plane_only():
+    image = np.zeros((9, 9, 3), np.float32)
+    image[4, 4, 1] = 9.0
+    assert synth_scanner.blur_in_plane(image, 1.2) is image
+    blurred = synth_scanner.blur_in_plane(image, 3.0)
+    np.testing.assert_allclose(blurred[3:6, 3:6, 1], 1.0, rtol=1e-6)
+    assert blurred[:, :, 0].max() == 0 and blurred[:, :, 2].max() == 0
 
 
 def test_thick_slices_blur_along_the_axial_axis_only():
