@@ -26,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from glioma_lib.config import get_profile
-from glioma_lib.reporting.bench import checkout_commit
+from glioma_lib.config import checkout_commit, get_profile
 
 OUT = Path(__file__).parent / "results"
 NOTEBOOK = re.compile(r"\[papermill\] (\S+)\.ipynb done in (\d+) s")

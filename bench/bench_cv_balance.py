@@ -39,11 +39,10 @@ def main() -> None:
 
     import torch
 
-    from glioma_lib.config import get_profile
+    from glioma_lib.config import checkout_commit, get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.tables import always_hgg_accuracy
     from glioma_lib.experiments.headline import cross_validation, operating_points
-    from glioma_lib.reporting.bench import checkout_commit
     from glioma_lib.training.crossval import cv_recipe_text
 
     profile = get_profile(args.profile)
