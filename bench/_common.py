@@ -19,9 +19,11 @@ __all__ = ["ENVELOPE_KEYS", "envelope", "write_result"]
 def envelope(profile: Profile | None = None) -> dict:
     """The provenance block of a benchmark result: machine, CPU capability, torch, commit (of
     the checkout, without ``+changes``), whether the tree was clean, and the profile's name,
-    cross-validation backbone and recipe (None for a benchmark of no profile)."""
+    cross-validation backbone and recipe (None for a benchmark of no profile), and the
+    synthetic generator's version (what cohort a result about it describes)."""
     import torch
 
+    from glioma_lib.data.synth import GENERATOR_VERSION
     from glioma_lib.training.crossval import cv_recipe, cv_recipe_text
 
     commit = checkout_commit()
@@ -32,7 +34,8 @@ def envelope(profile: Profile | None = None) -> dict:
             "clean": bool(commit) and not commit.endswith("+changes"),
             "profile": profile.name if profile else None,
             "backbone": cv_recipe(profile)["backbone"] if profile else None,
-            "recipe": cv_recipe_text(profile) if profile else None}
+            "recipe": cv_recipe_text(profile) if profile else None,
+            "generator_version": GENERATOR_VERSION}
 
 
 def write_result(path: str | Path, result: dict) -> Path:

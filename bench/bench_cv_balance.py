@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
+
+from _common import envelope, write_result
 
 OUT = Path(__file__).parent / "results"
 #: The arms: name → the loss's class weights.
@@ -37,21 +37,15 @@ def main() -> None:
     ap.add_argument("--profile", default="default")
     args = ap.parse_args()
 
-    import torch
-
-    from glioma_lib.config import checkout_commit, get_profile
+    from glioma_lib.config import get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.tables import always_hgg_accuracy
     from glioma_lib.experiments.headline import cross_validation, operating_points
-    from glioma_lib.training.crossval import cv_recipe_text
 
     profile = get_profile(args.profile)
     data = prepare_data(profile, progress=False)
     boot = {"n_resamples": profile.n_bootstrap, "seed": profile.seed}
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-              "profile": profile.name, "recipe": cv_recipe_text(profile),
-              "commit": checkout_commit() or "unknown", "arms": {}}
+    result = {**envelope(profile), "arms": {}}
     for name, weight in ARMS.items():
         start = time.perf_counter()
         cv = cross_validation(data, class_weight=weight, **boot)
@@ -63,8 +57,7 @@ def main() -> None:
             "patients": len(patients), "always_hgg_accuracy": always_hgg_accuracy(patients),
             "operating": json.loads(op.long.to_json(orient="records"))}
         print(name, f"{seconds:.0f} s", op.table.to_string(), sep="\n", flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "cv_balance.json").write_text(json.dumps(result, indent=1) + "\n")
+    write_result(OUT / "cv_balance.json", result)
 
 
 if __name__ == "__main__":

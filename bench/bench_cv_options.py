@@ -19,10 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from dataclasses import replace
 from pathlib import Path
+
+from _common import envelope, write_result
 
 OUT = Path(__file__).parent / "results"
 #: Networks of the cross-validation family in the default book (chapter 7 and its reuses).
@@ -38,9 +39,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("GLIOMA_RESULTS", "/tmp/glioma-cv-options")
 
-    import torch
 
-    from glioma_lib.config import checkout_commit, get_profile
+    from glioma_lib.config import get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.metrics import report
     from glioma_lib.evaluation.vote import patient_mean
@@ -75,16 +75,13 @@ def main() -> None:
                 print(json.dumps(rows[-1]), flush=True)
     probe = probe_rate(base.backbone, base.image_size, base.batch_size, base.precision)
     reference = json.loads((OUT / "book_default_fp32.json").read_text())
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-              "profile": base.name, "sequence": "flair", "folds": args.folds,
+    result = {**envelope(base), "sequence": "flair", "folds": args.folds,
               "current": current, "cv_family_networks": CV_FAMILY_NETWORKS,
               "probe_img_s": probe, "reference_build": "book_default_fp32.json",
               "reference_probe_img_s": reference["probe_img_s"],
               "reference_book_s": reference["total_with_cohort_s"],
-              "budget_s": reference["budget_s"], "commit": checkout_commit(), "rows": rows}
-    args.out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {args.out}")
+              "budget_s": reference["budget_s"], "rows": rows}
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":

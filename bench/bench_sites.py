@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 from dataclasses import replace
 from pathlib import Path
 
-from glioma_lib.config import checkout_commit, get_profile, project_root, stage_dir
+from _common import envelope, write_result
+
+from glioma_lib.config import get_profile, project_root, stage_dir
 from glioma_lib.data.stages import prepare_data
-from glioma_lib.data.synth import GENERATOR_VERSION
-from glioma_lib.experiments.sites import site_experiments
+from glioma_lib.experiments.sites import site_differences, site_experiments
 from glioma_lib.real_sample import grade_sample, sample_summary
 from glioma_lib.reporting.sites import site_conclusion
-from glioma_lib.training.crossval import cv_recipe_text, fold_run
+from glioma_lib.training.crossval import fold_run
 
 OUT = Path(__file__).parent / "results"
 SAMPLE = project_root().parent / "shared" / "brats-sample"
@@ -60,21 +59,20 @@ def main() -> None:
     profiles = {"as in BraTS 2019": base,
                 "de-confounded": replace(base, name=f"{base.name}-deconfounded",
                                          site_confounded=False)}
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "profile": base.name, "recipe": cv_recipe_text(base),
-              "commit": checkout_commit() or "unknown",
-              "generator_version": GENERATOR_VERSION, "cohorts": {}}
+    result = {**envelope(base), "cohorts": {}}
     for name, profile in profiles.items():
         data = prepare_data(profile, progress=False)
-        rows = site_experiments(data, n_resamples=profile.n_bootstrap, seed=profile.seed)
+        boot = {"n_resamples": profile.n_bootstrap, "seed": profile.seed}
+        rows = site_experiments(data, **boot)
+        differences = site_differences(data, **boot)
         result["cohorts"][name] = {
             "site_confounded": profile.site_confounded,
-            "conclusion": site_conclusion(rows),
+            "conclusion": site_conclusion(rows, differences),
             "rows": json.loads(rows.reset_index().to_json(orient="records")),
+            "differences": json.loads(differences.reset_index().to_json(orient="records")),
             "sim_to_real": sim_to_real(data)}
         print(name, json.dumps(result["cohorts"][name], indent=1), flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "sites.json").write_text(json.dumps(result, indent=1) + "\n")
+    write_result(OUT / "sites.json", result)
 
 
 if __name__ == "__main__":

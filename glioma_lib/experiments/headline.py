@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..evaluation import operating, tables
 from ..evaluation.vote import PREDICT_RULE, SOFT_PATIENT, with_votes
-from ..experiments.sites import site_experiments
+from ..experiments.sites import site_differences, site_experiments
 from ..reporting.bench import site_results
 from ..reporting.beside_paper import beside_paper
 from ..reporting.cells import lookup, wide
@@ -134,12 +134,16 @@ def site_section(data, bench_json: str | Path, **bootstrap) -> Section:
         >>> site_section(data, "bench/results/sites.json").values["site_conclusion"]
     """
     rows = site_experiments(data, **bootstrap)
+    differences = site_differences(data, **bootstrap)
     decon, made = site_results(bench_json)
     shown, decon_text = [site_table(rows, "sites as in BraTS 2019 (this run)")], \
         made["provenance"]
     if len(decon):
         shown.append(site_table(decon, "de-confounded (bench)"))
-        decon_text = site_conclusion(decon) + " " + site_contrast(rows, decon)
-    values = {"site_folds": data.profile.kfold, "site_conclusion": site_conclusion(rows),
+        decon_text = (site_conclusion(decon, made.get("differences")) + " "
+                      + site_contrast(rows, decon))
+    values = {"site_folds": data.profile.kfold,
+              "site_conclusion": site_conclusion(rows, differences),
               "decon_conclusion": decon_text}
-    return Section(values, pd.concat(shown), rows, {"provenance": made["provenance"]})
+    return Section(values, pd.concat(shown), rows, {"provenance": made["provenance"],
+                                                    "differences": differences})

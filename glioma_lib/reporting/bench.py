@@ -19,8 +19,8 @@ def read_result(path) -> dict | None:
 def not_measured(path, why: str | None = None) -> pd.DataFrame:
     """The one-row table a result file that does not exist yet (or says ``why`` it holds no
     result) is shown as."""
-    text = f"not measured: {why}" if why else f"not measured yet (run make bench): " \
-                                              f"{Path(path).name}"
+    text = (why if why and why.startswith("⚠") else f"not measured: {why}" if why
+            else f"not measured yet (run make bench): {Path(path).name}")
     return pd.DataFrame({"value": [text]}, index=pd.Index(["result"], name="measure"))
 
 
@@ -208,6 +208,11 @@ def realism_table(path) -> pd.DataFrame:
     data = read_result(path)
     if data is None:
         return not_measured(path)
+    from .provenance import generator_problem
+
+    if problem := generator_problem(data):  # its synthetic columns are another cohort's
+        return not_measured(path, f"⚠ Warning: {Path(path).name} is not quoted as this "
+                                  f"book's measurement: {problem}; rerun it (make bench)")
     summary = pd.DataFrame(data["summary"]).T
     rows = [k for k in REALISM_ROWS if k in summary.index]
     table = summary.loc[rows].rename(index=REALISM_ROWS)
@@ -240,7 +245,9 @@ def result_image(path):
 def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dict]:
     """One cohort's site experiments as the bench ran them (``bench/results/sites.json``, made
     by ``bench/bench_sites.py``): the :func:`glioma_lib.experiments.sites.site_experiments`
-    rows (empty where there are none) and a ``provenance`` text. (The file's stored
+    rows (empty where there are none) and a dict with a ``provenance`` text and the paired
+    ``differences`` (:func:`~glioma_lib.experiments.sites.site_differences`; None in an
+    older result). (The file's stored
     ``conclusion`` is not returned: chapter 7 words it afresh with
     :func:`~glioma_lib.reporting.sites.site_conclusion`, so it follows the current wording.)
 
@@ -256,14 +263,20 @@ def site_results(path, cohort: str = "de-confounded") -> tuple[pd.DataFrame, dic
     if part is None:
         why = "not measured yet (run make bench)" if data is None else f"no {cohort!r} cohort"
         return pd.DataFrame(), {"provenance": f"{why}: {Path(path).name}"}
-    from .provenance import provenance_problems
+    from .provenance import generator_problem, provenance_problems
 
     provenance = (f"bench/bench_sites.py, {data['profile']} profile, commit {data['commit']}, "
-                  f"generator v{data['generator_version']}")
+                  f"generator v{data.get('generator_version')}")
+    if problem := generator_problem(data):  # another cohort: not quoted as this book's
+        return pd.DataFrame(), {"provenance": f"⚠ Warning: {Path(path).name} is not quoted "
+                                              f"as this book's measurement: {problem} "
+                                              f"({provenance}); rerun it (make bench)"}
     if problems := provenance_problems(data):
         provenance += f" (⚠ {'; '.join(problems)})"
     rows = pd.DataFrame(part["rows"]).set_index("experiment")
-    return rows, {"provenance": provenance}
+    differences = (pd.DataFrame(part["differences"]).set_index("comparison")
+                   if part.get("differences") else None)
+    return rows, {"provenance": provenance, "differences": differences}
 
 
 #: The options table's AUC columns: the validation patients' (ranks the options) and the test

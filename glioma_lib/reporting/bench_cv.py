@@ -90,7 +90,13 @@ def sim_to_real(path) -> Section:
     Example:
         >>> sim_to_real("bench/results/sites.json").values["sim_to_real_text"]
     """
+    from .provenance import generator_problem
+
     data = read_result(path) or {}
+    if data and (problem := generator_problem(data)):  # networks of another cohort
+        table = not_measured(path, f"⚠ Warning: {Path(path).name} is not quoted as this "
+                                   f"book's measurement: {problem}; rerun it (make bench)")
+        return Section({"sim_to_real_text": str(table.iloc[0, 0])}, table)
     parts = {name: c["sim_to_real"] for name, c in data.get("cohorts", {}).items()
              if "patients" in c.get("sim_to_real", {})}
     if len(parts) < 2:

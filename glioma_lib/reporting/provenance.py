@@ -1,10 +1,11 @@
 """Where a benchmark result comes from, in one schema: every ``bench/results/*.json`` written
 by ``bench/_common.write_result`` starts with ``bench/_common.envelope``'s
 :data:`ENVELOPE_KEYS` (machine, CPU capability, torch, commit, clean-tree flag, profile,
-backbone, the cross-validation recipe), and the book checks a
-result against the recipe it quotes it for (:func:`provenance_problems`): a result from a
-modified tree, with no commit, or from another recipe is shown with a visible warning
-(:func:`provenance_warning`), never silently."""
+backbone, the cross-validation recipe, the synthetic generator's version), and the book checks
+a result against the recipe it quotes it for (:func:`provenance_problems`): a result from a
+modified tree, with no commit, from another recipe or, for a result about the synthetic
+cohort, from another generator version is shown with a visible warning
+(:func:`provenance_warning`) or refused, never silently."""
 
 from __future__ import annotations
 
@@ -12,26 +13,54 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.synth import GENERATOR_VERSION
 from .bench import read_result
 
 #: The keys every result written since the envelope was introduced carries.
 ENVELOPE_KEYS = ("machine", "cpu_capability", "torch", "commit", "clean", "profile",
-                 "backbone", "recipe")
+                 "backbone", "recipe", "generator_version")
 
 
-def provenance_problems(result: dict, recipe: str | None = None) -> list[str]:
+def generator_problem(result: dict) -> str | None:
+    """Why a result about the synthetic cohort describes another cohort than this checkout
+    makes (a generator version other than :data:`GENERATOR_VERSION`, or none recorded), or
+    None.
+
+    Args:
+        result: a benchmark result (JSON object).
+
+    Example:
+        >>> generator_problem({"generator_version": 1})
+        'made with synthetic generator version 1, not this checkout's 5'
+    """
+    found = result.get("generator_version")
+    if found is None and isinstance(result.get("provenance"), dict):  # older schema
+        found = result["provenance"].get("generator_version")
+    if found == GENERATOR_VERSION:
+        return None
+    return ("synthetic generator version not recorded" if found is None else
+            f"made with synthetic generator version {found}, not this checkout's "
+            f"{GENERATOR_VERSION}")
+
+
+def provenance_problems(result: dict, recipe: str | None = None,
+                        cohort: bool = False) -> list[str]:
     """What keeps a result from being quoted as this checkout's measurement of ``recipe``.
 
     Args:
         result: a benchmark result (JSON object).
         recipe: the recipe the book quotes it for (:func:`~glioma_lib.training.crossval.
             cv_recipe_text`), or None when the result is not about a recipe.
+        cohort: the result's figures describe the synthetic cohort (its generator version
+            must be this checkout's).
 
     Example:
         >>> provenance_problems({"commit": "abc1234", "clean": True, "recipe": "x"}, "y")
         ["made with another recipe ('x', not 'y')"]
     """
     problems = []
+    if cohort and (problem := generator_problem(result)):
+        problems.append(problem)
     commit = result.get("commit")
     if not commit or commit == "unknown":
         problems.append("no commit recorded")
@@ -45,14 +74,16 @@ def provenance_problems(result: dict, recipe: str | None = None) -> list[str]:
     return problems
 
 
-def quotable(path, recipe: str | None = None) -> tuple[bool, str]:
+def quotable(path, recipe: str | None = None, cohort: bool = True) -> tuple[bool, str]:
     """Whether the book may quote a result's figures, and the visible warning that goes with
-    them: a result made with another recipe (or none recorded) is refused; one from a modified
+    them: a result made with another recipe (or none recorded) or, about the synthetic
+    cohort, by another generator version (another cohort) is refused; one from a modified
     tree or with no commit is quoted with its warning; a clean one silently.
 
     Args:
         path: the result's JSON.
         recipe: the recipe the book quotes it for.
+        cohort: the result's figures describe the synthetic cohort.
 
     Example:
         >>> quotable("bench/results/cv_seeds.json", "another recipe")[0]
@@ -61,10 +92,11 @@ def quotable(path, recipe: str | None = None) -> tuple[bool, str]:
     result = read_result(path)
     if result is None:
         return True, ""
-    problems = provenance_problems(result, recipe)
+    problems = provenance_problems(result, recipe, cohort)
     if not problems:
         return True, ""
-    refused = recipe is not None and result.get("recipe") != recipe
+    refused = ((recipe is not None and result.get("recipe") != recipe)
+               or (cohort and generator_problem(result) is not None))
     verdict = ("is not quoted as this book's measurement" if refused
                else "is quoted with a caveat")
     return not refused, f"⚠ Warning: {Path(path).name} {verdict}: {'; '.join(problems)}."

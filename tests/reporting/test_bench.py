@@ -102,13 +102,19 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
 def test_realism_table_names_the_statistics(tmp_path):
     import json
 
+    from glioma_lib.data.synth import GENERATOR_VERSION
     from glioma_lib.reporting.bench import realism_table
 
     assert "not measured" in realism_table(tmp_path / "none.json").iloc[0, 0]
     summary = {"tumour_cm3": {"real HGG": 90.0, "synthetic HGG": 60.0},
                "flair_ratio_2": {"real HGG": 1.8, "synthetic HGG": 1.9},
                "patients": {"real HGG": 2, "synthetic HGG": 12}}
-    (tmp_path / "r.json").write_text(json.dumps({"summary": summary}))
+    old = {"summary": summary, "generator_version": GENERATOR_VERSION - 1}
+    (tmp_path / "r.json").write_text(json.dumps(old))
+    refused = realism_table(tmp_path / "r.json").iloc[0, 0]
+    assert "Warning" in refused and f"version {GENERATOR_VERSION - 1}" in refused
+    (tmp_path / "r.json").write_text(json.dumps({"summary": summary,
+                                                 "generator_version": GENERATOR_VERSION}))
     table = realism_table(tmp_path / "r.json")
     assert table.loc["FLAIR: label 2 / white matter", "real HGG"] == 1.8
     assert table.loc["patients", "synthetic HGG"] == 12
@@ -116,7 +122,8 @@ def test_realism_table_names_the_statistics(tmp_path):
                               "synthetic, calibrated LGG": 90.0},
                "patients": {"real, external (never fitted) HGG": 11,
                             "synthetic, calibrated LGG": 8}}
-    (tmp_path / "r.json").write_text(json.dumps({"summary": summary}))
+    (tmp_path / "r.json").write_text(json.dumps({"summary": summary,
+                                                 "generator_version": GENERATOR_VERSION}))
     assert list(realism_table(tmp_path / "r.json").columns) == ["real external HGG",
                                                                "synthetic LGG"]
 
@@ -139,12 +146,19 @@ def test_site_results_read_one_cohort_with_provenance(tmp_path):
 
     rows, info = site_results(tmp_path / "sites.json")
     assert rows.empty and "not measured yet" in info["provenance"]
+    from glioma_lib.data.synth import GENERATOR_VERSION
+
+    older = {"profile": "default", "commit": "abc1234", "generator_version": 4,
+             "cohorts": {"de-confounded": {"rows": []}}}
+    (tmp_path / "sites.json").write_text(json.dumps(older))
+    rows, info = site_results(tmp_path / "sites.json")
+    assert rows.empty and "generator version 4" in info["provenance"]
     (tmp_path / "sites.json").write_text(json.dumps({
-        "profile": "default", "commit": "abc1234", "generator_version": 4,
+        "profile": "default", "commit": "abc1234", "generator_version": GENERATOR_VERSION,
         "cohorts": {"de-confounded": {"conclusion": "Graded …", "rows": [
             {"experiment": "leave-site-out", "auc": 0.6, "auc_low": 0.4, "auc_high": 0.8}]}}}))
     rows, info = site_results(tmp_path / "sites.json")
-    assert rows.loc["leave-site-out", "auc"] == 0.6 and set(info) == {"provenance"}
+    assert rows.loc["leave-site-out", "auc"] == 0.6 and info["differences"] is None
     assert "commit abc1234" in info["provenance"]
     rows, info = site_results(tmp_path / "sites.json", "as in BraTS 2019")
     assert rows.empty and "no 'as in BraTS 2019' cohort" in info["provenance"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from glioma_lib.data.synth import GENERATOR_VERSION
 from glioma_lib.evaluation.operating import CHOSEN, FIXED
 from glioma_lib.reporting.bench_cv import cv_balance, sim_to_real
 
@@ -29,7 +30,8 @@ def test_cv_balance_sets_the_variant_beside_the_paper_loss(tmp_path):
             "class-weighted (balanced)": {"always_hgg_accuracy": 0.773,
                                           "operating": _operating(0.60)}}
     (tmp_path / "b.json").write_text(json.dumps({
-        "profile": "default", "recipe": "r", "machine": "m", "commit": "c", "arms": arms}))
+        "profile": "default", "recipe": "r", "machine": "m", "commit": "c", "arms": arms,
+        "generator_version": GENERATOR_VERSION}))
     section = cv_balance(tmp_path / "b.json")
     table = section.table
     assert len(table) == 2 * 2 * 2  # arms × rules × (soft vote, vote): no single sequences
@@ -62,15 +64,20 @@ def _summary(rows: list[dict]) -> dict:
 def test_sim_to_real_compares_the_two_cohorts_on_the_real_patients(tmp_path):
     assert "Not measured" in sim_to_real(tmp_path / "none.json").values["sim_to_real_text"]
     (tmp_path / "old.json").write_text(json.dumps({"cohorts": {"de-confounded": {}}}))
+    assert "version not recorded" in sim_to_real(tmp_path / "old.json").table.iloc[0, 0]
+    (tmp_path / "old.json").write_text(json.dumps({"cohorts": {"de-confounded": {}},
+                                                   "generator_version": GENERATOR_VERSION}))
     assert "no sim-to-real rows" in sim_to_real(tmp_path / "old.json").table.iloc[0, 0]
-    skipped = {"cohorts": {"de-confounded": {"sim_to_real": {"skipped": "absent: sample"}}}}
+    skipped = {"cohorts": {"de-confounded": {"sim_to_real": {"skipped": "absent: sample"}}},
+               "generator_version": GENERATOR_VERSION}
     (tmp_path / "s.json").write_text(json.dumps(skipped))
     assert "absent: sample" in sim_to_real(tmp_path / "s.json").values["sim_to_real_text"]
     confounded = _patients(["HGG", "HGG", "HGG", "HGG"])
     decon = _patients(["HGG", "HGG", "LGG", "HGG"])
     cohorts = {name: {"sim_to_real": {"patients": rows, "summary": _summary(rows)}}
                for name, rows in (("as in BraTS 2019", confounded), ("de-confounded", decon))}
-    (tmp_path / "r.json").write_text(json.dumps({"cohorts": cohorts}))
+    (tmp_path / "r.json").write_text(json.dumps({"cohorts": cohorts,
+                                                 "generator_version": GENERATOR_VERSION}))
     section = sim_to_real(tmp_path / "r.json")
     assert len(section.table) == 4  # two cohorts × two windows
     assert section.table.loc[("de-confounded", "mask"), "C (LGG)"] == "LGG (0.00)"
@@ -89,7 +96,8 @@ def _automatic(tmp_path, recipe, low=-0.2, high=-0.01):
                    "vote_accuracy": 0.75, "always_hgg": 0.5}
                for w, a in (("mask", 0.9), ("automatic", 0.8))}
     path.write_text(json.dumps({"commit": "abc1234", "clean": True, "recipe": recipe,
-                                "summary": summary, "failed": [{"patient_id": "x"}],
+                                "generator_version": GENERATOR_VERSION, "summary": summary,
+                                "failed": [{"patient_id": "x"}],
                                 "auc_difference_automatic_minus_mask": {
                                     "difference": -0.1, "low": low, "high": high,
                                     "n_patients": 4}}))

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from glioma_lib.config import get_profile, project_root
+from glioma_lib.data.synth import GENERATOR_VERSION
 from glioma_lib.reporting.bench_cv import cv_seed_spread
 from glioma_lib.reporting.provenance import (
     ENVELOPE_KEYS,
@@ -52,7 +53,8 @@ def test_problems_name_a_modified_tree_a_missing_commit_and_another_recipe():
 
 def _seeds(tmp_path, **env):
     path = tmp_path / "cv_seeds.json"
-    path.write_text(json.dumps({"commit": "abc1234", "clean": True, "recipe": RECIPE, **env,
+    path.write_text(json.dumps({"commit": "abc1234", "clean": True, "recipe": RECIPE,
+                                "generator_version": GENERATOR_VERSION, **env,
                                 "runs": [{"seed": 2022, "soft_auc": 0.8},
                                          {"seed": 1, "soft_auc": 0.7},
                                          {"seed": 2, "soft_auc": 0.9}]}))
@@ -64,6 +66,8 @@ def test_the_seed_spread_is_quoted_only_for_its_own_recipe(tmp_path):
     assert "3 training seeds" in text and "0.800 on average, from 0.700 to 0.900" in text
     refused = cv_seed_spread(_seeds(tmp_path, recipe="googlenet, 3 epochs"), RECIPE)
     assert refused.startswith("⚠ Warning: cv_seeds.json is not quoted") and "0.800" not in refused
+    older = cv_seed_spread(_seeds(tmp_path, generator_version=GENERATOR_VERSION - 1), RECIPE)
+    assert older.startswith("⚠ Warning") and "generator version" in older
     dirty = provenance_warning(_seeds(tmp_path, clean=False), RECIPE)
     assert "modified tree" in dirty
     caveat = cv_seed_spread(_seeds(tmp_path, clean=False), RECIPE)

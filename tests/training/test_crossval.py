@@ -131,18 +131,43 @@ def _results(ref, lso, lso_low, blank_low, site_acc, site_low, chance):
 
 def test_the_conclusion_is_computed_from_the_numbers():
     shortcut_read = worded.site_conclusion(_results(0.95, 0.55, 0.4, 0.6, 0.9, 0.8, 0.4))
-    assert "sites never seen in training the AUC is 0.55 against 0.95" in shortcut_read
-    assert "not distinguishable from chance" in shortcut_read
-    assert "names the site of 90%" in shortcut_read and "(chance 40%: above" in shortcut_read
+    assert shortcut_read.startswith("Positive control: the network names the site of 90%")
+    assert "sites never seen in training the AUC is 0.55 (not distinguishable from chance; " \
+           "random patient split 0.95)" in shortcut_read
+    assert "(chance 40%: above" in shortcut_read
     assert "the site's signature, which this network can tell" in shortcut_read
-    assert "accuracy at the 0.5 threshold falls" not in shortcut_read
+    assert "accuracy at the 0.5 threshold" not in shortcut_read
     tumour_read = worded.site_conclusion(_results(0.9, 0.85, 0.7, 0.45, 0.3, 0.1, 0.4))
-    assert "still above chance" in tumour_read and "not above chance" in tumour_read
+    assert "(above chance;" in tumour_read and "not above chance" in tumour_read
     assert "Without the tumour" not in tumour_read
     blank_read = worded.site_conclusion(_results(0.9, 0.85, 0.7, 0.6, 0.3, 0.1, 0.4).assign(
         accuracy=[0.8, 0.4, 0.7, 0.3]))
-    assert "falls to 40% (from 80%)" in blank_read
+    assert "is 40% against 80%" in blank_read
     assert "the size and shape of the blanked region" in blank_read
+
+
+def _differences(blank, lso, site):
+    """site_differences-shaped rows: (difference, low, high) per comparison."""
+    names = [f"{trained.BLANKED} − {trained.REFERENCE}",
+             f"{trained.LEAVE_SITE_OUT} − {trained.REFERENCE}",
+             f"{trained.SITE_CLASSIFIER} − chance"]
+    return pd.DataFrame([dict(zip(("difference", "low", "high"), v, strict=True),
+                              patients=40) for v in (blank, lso, site)], index=names)
+
+
+def test_the_positive_control_comes_first_and_differences_are_paired_statements():
+    rows = _results(0.9, 0.85, 0.7, 0.6, 0.9, 0.8, 0.4)
+    diffs = _differences((-0.20, -0.30, -0.10), (-0.05, -0.15, 0.05), (0.5, 0.4, 0.6))
+    text = worded.site_conclusion(rows, diffs)
+    assert text.startswith("Positive control: the network names the site of its test "
+                           "patients +50 points [+40, +60] above chance")
+    assert "are visible to it" in text
+    assert ("Blanking the tumour changes the AUC by -0.20 [-0.30, -0.10] on the same 40 test "
+            "patients: grading without the tumour is worse.") in text
+    assert "the 40 patients both test sets hold: these patients cannot tell the two apart" in text
+    hidden = _differences((0.0, -0.1, 0.1), (0.0, -0.1, 0.1), (0.05, -0.05, 0.15))
+    assert "are not shown to be visible to it" in worded.positive_control(hidden)
+    assert list(worded.site_table(rows).index)[0] == trained.SITE_CLASSIFIER
 
 
 def test_site_classifier_scores_perfect_and_chance():
@@ -163,11 +188,27 @@ def test_the_cohorts_are_contrasted_on_the_blanked_tumour():
     deconfounded.loc[trained.BLANKED, ["auc", "auc_high"]] = [0.52, 0.7]
     text = worded.site_contrast(confounded, deconfounded)
     assert "0.78 [0.65, 0.90] where the sites are confounded" in text
-    assert "0.52 [0.35, 0.70] where they are not" in text and "difference, 0.26" in text
-    assert "intervals overlap" in text and "cannot explain it" in text
-    deconfounded.loc[trained.BLANKED, ["auc_low", "auc_high"]] = [0.40, 0.6]
-    assert "intervals overlap" not in worded.site_contrast(confounded, deconfounded)
+    assert "0.52 [0.35, 0.70] where they are not" in text
+    # widths 0.25 and 0.35 over 3.92 as standard errors: the difference 0.26 ± 0.215
+    assert "a difference of +0.26 [+0.04, +0.48] (unpaired" in text
+    assert "signatures carry part of the grade" in text
+    deconfounded.loc[trained.BLANKED, ["auc", "auc_low", "auc_high"]] = [0.70, 0.50, 0.90]
+    assert "cannot tell from zero" in worded.site_contrast(confounded, deconfounded)
     assert "cannot be compared" in worded.site_contrast(confounded, deconfounded.iloc[:1])
+
+
+def test_site_differences_pair_the_same_patients(site_data):
+    diffs = scored.site_differences(site_data, n_resamples=50)
+    blanked = diffs.loc[f"{trained.BLANKED} − {trained.REFERENCE}"]
+    fold0 = site_data.index.loc[site_data.fold_split(0) == "test", "patient_id"].nunique()
+    assert blanked["patients"] == fold0
+    if pd.notna(blanked.get("difference")):
+        assert blanked["low"] <= blanked["difference"] <= blanked["high"]
+    site = diffs.loc[f"{trained.SITE_CLASSIFIER} − chance"]
+    rows = scored.site_experiments(site_data, n_resamples=50)
+    expected = (rows.loc[trained.SITE_CLASSIFIER, "accuracy"]
+                - rows.loc[trained.SITE_CLASSIFIER, "chance accuracy"])
+    assert site["difference"] == pytest.approx(expected)
 
 
 def test_another_initialisation_or_backbone_gets_its_own_cache(site_data):
