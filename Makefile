@@ -65,10 +65,10 @@ bench: setup
 	$(PY) bench/bench_options.py
 	$(PY) bench/bench_cv_options.py
 	$(PY) bench/bench_realism.py
-	$(PY) bench/bench_real_patients.py --profile default
 	$(PY) bench/bench_sites.py --profile default
 	$(PY) bench/bench_cv_balance.py --profile default
 	$(PY) bench/bench_cv_seeds.py --profile default --seeds 2022 1 2
+	$(PY) bench/bench_ablation.py --profile default
 
 # README's measured book time, regenerated from bench/results/book_default*.json.
 readme: setup

@@ -9,8 +9,9 @@ is fitted, tuned or chosen on it). :func:`grade_real` grades both for chapter 7 
 :func:`real_summary` scores them: the external HGG recall and scores, the AUC over all real
 patients with a patient-bootstrap interval, always-HGG beside it.
 
-``bench/bench_real_patients.py`` grades the sample with the main patient-protocol networks of
-the last ``make book``; ``bench/bench_sites.py`` with the cross-validation fold-0 networks
+``bench/bench_ablation.py`` grades both sets with the patient-protocol networks trained on each
+synthetic generator's cohort (:func:`real_auc`: the numbers it stores); ``bench/bench_sites.py``
+grades the calibration set with the cross-validation fold-0 networks
 trained on the confounded and on the de-confounded synthetic cohort (sim-to-real: does taking
 the site shortcut away help the networks grade real patients?). Four patients make a check,
 not an estimate.
@@ -153,6 +154,39 @@ def _auc(part: pd.DataFrame, score: str, n_resamples: int, seed: int) -> pd.Seri
         return None
     return patient_bootstrap(frame, score, metrics=("auc",), n_resamples=n_resamples,
                              seed=seed).loc["auc"]
+
+
+def real_auc(rows: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> dict[str, dict]:
+    """Per window, over all real patients: the soft score's AUC with its 95 % patient-bootstrap
+    interval (None where one grade only), the accuracy of the verdicts, the external set's
+    HGG recall and the patients per grade: the numbers :func:`real_summary` words, as numbers
+    (what ``bench/bench_ablation.py`` stores per generator).
+
+    Args:
+        rows: :func:`grade_real`'s table.
+        n_resamples: bootstrap resamples.
+        seed: the bootstrap's seed.
+
+    Example:
+        >>> rows = pd.DataFrame({"set": ["external", "calibration", "calibration"],
+        ...     "patient_id": list("abc"), "grade": ["HGG", "HGG", "LGG"], "window": "mask",
+        ...     "verdict": ["HGG", "HGG", "LGG"], "score_soft": [0.9, 0.7, 0.2]})
+        >>> real_auc(rows, n_resamples=99)["mask"]["auc"]
+        1.0
+    """
+    out = {}
+    for window, part in rows.groupby("window", sort=False):
+        auc = _auc(part, "score_soft", n_resamples, seed)
+        ext = part[part["set"] == "external"]
+        truth = part["grade"] == "HGG"
+        out[str(window)] = {
+            "auc": None if auc is None else float(auc["value"]),
+            "auc_low": None if auc is None else float(auc["low"]),
+            "auc_high": None if auc is None else float(auc["high"]),
+            "accuracy": float((part["verdict"] == part["grade"]).mean()),
+            "external_hgg_recall": float((ext["verdict"] == "HGG").mean()) if len(ext) else None,
+            "hgg": int(truth.sum()), "lgg": int((~truth).sum())}
+    return out
 
 
 def _auc_text(auc: pd.Series | None) -> str:

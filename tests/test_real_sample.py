@@ -15,6 +15,7 @@ from glioma_lib.real_sample import (
     REAL_SETS,
     grade_real,
     grade_sample,
+    real_auc,
     real_patient_table,
     real_sentence,
     real_sets,
@@ -100,6 +101,15 @@ def test_real_summary_scores_external_recall_and_an_auc_over_all_real_patients()
     assert "do not grade real patients above chance" in section.values["real_sentence"]
     table = real_patient_table(section.long)
     assert list(table.index[:2]) == ["c1", "c2"] and table.loc["e2", "mask"].startswith("LGG")
+
+
+def test_real_auc_gives_the_summary_as_numbers():
+    numbers = real_auc(_rows(), n_resamples=200)["mask"]
+    assert numbers["auc"] == pytest.approx(5 / 6) and numbers["auc_low"] <= numbers["auc"]
+    assert numbers["external_hgg_recall"] == 0.5
+    assert (numbers["hgg"], numbers["lgg"]) == (3, 2)
+    one_grade = real_auc(_rows().query("grade == 'HGG'"), n_resamples=50)["mask"]
+    assert one_grade["auc"] is None and one_grade["lgg"] == 0
 
 
 def test_the_sentence_follows_the_analysis_plans_rule():

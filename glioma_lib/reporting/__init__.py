@@ -6,7 +6,8 @@ experiment's values and tables as the chapters show them (:mod:`.section`), figu
 in the text (:mod:`.exhibit`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
 :mod:`.bench_precision`, :mod:`.bench_cv`), the book's time per option (:mod:`.budget`),
 the build record (:mod:`.build_record`), whether a built book reads at laptop and phone
-width (:mod:`.layout`) and where each benchmark result comes from (:mod:`.provenance`).
+width (:mod:`.layout`), where each benchmark result comes from (:mod:`.provenance`) and which
+synthetic generator's networks grade the real patients best (:mod:`.ablation`).
 
 Submodules import on first attribute access (``gl.reporting.provenance``)."""
 
