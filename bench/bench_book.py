@@ -6,7 +6,9 @@ writes ``bench/results/book_<profile>.json``. Stages already cached under ``resu
 reused; ``--cold`` first removes ``results/<profile>/`` and the profile's synthetic cohort,
 regenerates the cohort where the book reads it (timed apart) and then builds the book on it,
 so ``total_with_cohort_s`` is what ``make book`` costs on a clean clone (less the install).
-``--fresh-cohort`` only times generating the cohort in a temporary folder.
+``--fresh-cohort`` only times generating the cohort in a temporary folder; ``--out`` names the
+result (a build made again on another machine, compared chapter by chapter with the reference:
+``book_default_fp32_second_machine.json``).
 
     /usr/bin/time -v python bench/bench_book.py --profile default --cold
     /usr/bin/time -v make book > book.log 2>&1; python bench/bench_book.py --log book.log
@@ -55,6 +57,8 @@ def main() -> None:
     ap.add_argument("--log", default=None, help="a make book log to read instead of building")
     ap.add_argument("--fresh-cohort", action="store_true",
                     help="also time generating the profile's synthetic cohort from scratch")
+    ap.add_argument("--out", default=None,
+                    help="the result's file name (default book_<profile>[_fp32].json)")
     ap.add_argument("--cold", action="store_true",
                     help="remove the profile's results and cohort, time the cohort, build")
     args = ap.parse_args()
@@ -133,7 +137,8 @@ def main() -> None:
     result["budget_s"] = 60 * BUDGET_MIN[profile.name] if profile.name in BUDGET_MIN else None
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if result["native_bf16"] else "_fp32"  # a CPU without native bf16 apart
-    (OUT / f"book_{profile.name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
+    name = args.out or f"book_{profile.name}{suffix}.json"
+    (OUT / name).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
 

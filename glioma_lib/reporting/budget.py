@@ -278,3 +278,50 @@ def makespan(durations: list[float], workers: int) -> float:
     for d in sorted(durations, reverse=True):
         heapq.heapreplace(loads, loads[0] + d)
     return float(max(loads))
+
+
+def compare_builds(reference: str | Path, other: str | Path) -> tuple[pd.DataFrame, str]:
+    """Two cold builds of the same profile on the same kind of CPU, chapter by chapter: each
+    chapter's seconds in both and their ratio, beside the ratio of the two machines' probe
+    rates (cores of one kind differ up to 1.7× between machines, so a total alone says
+    nothing about the code), and a sentence with the range of the ratios.
+
+    Args:
+        reference: the reference build's JSON (``bench/bench_book.py``'s).
+        other: the build compared with it.
+
+    Example:
+        >>> table, text = compare_builds("bench/results/book_default_fp32.json",
+        ...                              "bench/results/book_default_fp32_second_machine.json")
+    """
+    builds = [json.loads(Path(p).read_text()) if Path(p).exists() else None
+              for p in (reference, other)]
+    if None in builds:
+        missing = [Path(p).name for p, b in zip((reference, other), builds, strict=True)
+                   if b is None]
+        return (pd.DataFrame({"value": [f"not measured: {', '.join(missing)}"]}),
+                f"Not measured yet: {', '.join(missing)}.")
+    ref, new = builds
+    chapters = [c for c in ref["notebooks_s"] if c in new["notebooks_s"]]
+    rows = {c: (ref["notebooks_s"][c], new["notebooks_s"][c]) for c in chapters}
+    for key, label in (("cohort_s", "cohort"), ("jupyter_book_s", "jupyter-book"),
+                       ("total_with_cohort_s", "total with cohort")):
+        if key in ref and key in new:
+            rows[label] = (ref[key], new[key])
+    table = pd.DataFrame(rows, index=["reference (s)", "this build (s)"]).T
+    table["ratio"] = table["this build (s)"] / table["reference (s)"]
+    table.loc["probe (img/s)"] = [ref["probe_img_s"], new["probe_img_s"],
+                                  ref["probe_img_s"] / new["probe_img_s"]]
+    table.index.name = "chapter"
+    ratios = table.loc[chapters, "ratio"]
+    trained = [c for c in chapters if ref["notebooks_s"][c] >= 60]  # the training chapters
+    text = (f"The build at commit {new.get('commit')} ({new.get('cpu_capability')}, "
+            f"{new.get('precision')}) took {new['total_with_cohort_s'] / 60:.1f} min with the "
+            f"cohort against the reference's {ref['total_with_cohort_s'] / 60:.1f} min "
+            f"(commit {ref.get('commit')}); chapter by chapter {ratios.min():.2f}× to "
+            f"{ratios.max():.2f}× the reference's time"
+            + (f" ({min(ratios[trained]):.2f}× to {max(ratios[trained]):.2f}× for the "
+               f"chapters that train)" if trained else "")
+            + f", where the probe of the two machines' training rate differs "
+              f"{ref['probe_img_s'] / new['probe_img_s']:.2f}×.")
+    return table, text

@@ -155,3 +155,24 @@ def test_makespan_schedules_longest_first():
     assert makespan([5, 4, 3, 3, 3], 2) == 10.0  # LPT, not the optimum (9): within 4/3
     assert makespan([10, 1, 1], 8) == 10.0  # one long network bounds the wall time
     assert makespan([2.0] * 8, 1) == 16.0
+
+
+def test_two_builds_compare_chapter_by_chapter_beside_the_probe(tmp_path):
+    from glioma_lib.reporting.budget import compare_builds
+
+    def build(name, scale, probe, commit):
+        data = {"commit": commit, "cpu_capability": "AVX2", "precision": "fp32",
+                "probe_img_s": probe, "cohort_s": 60 * scale, "jupyter_book_s": 12,
+                "notebooks_s": {"01_data": 40 * scale, "06_beyond": 800 * scale * 1.1},
+                "total_with_cohort_s": (100 + 880) * scale}
+        (tmp_path / name).write_text(json.dumps(data))
+        return tmp_path / name
+
+    table, text = compare_builds(build("a.json", 1.0, 180.0, "aaa"),
+                                 build("b.json", 1.5, 120.0, "bbb"))
+    assert table.loc["01_data", "ratio"] == pytest.approx(1.5)
+    assert table.loc["jupyter-book", "ratio"] == pytest.approx(1.0)
+    assert table.loc["probe (img/s)", "ratio"] == pytest.approx(1.5)
+    assert "commit bbb" in text and "1.50× to 1.50×" in text and "differs 1.50×" in text
+    missing, says = compare_builds(tmp_path / "a.json", tmp_path / "none.json")
+    assert "none.json" in says and "not measured" in missing.iloc[0, 0]
