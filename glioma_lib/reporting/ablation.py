@@ -43,8 +43,8 @@ def arm_difference(arm: dict, book: dict, window: str = "mask", n_resamples: int
         frame = pd.DataFrame(part["patients"])
         return frame[frame["window"] == window].set_index("patient_id")
 
-    a, b = scores(arm), scores(book)
-    both = a[["grade", "score_soft"]].join(b[["score_soft"]], rsuffix="_book", how="inner")
+    both = scores(arm)[["grade", "score_soft"]].merge(
+        scores(book)[["score_soft"]], left_index=True, right_index=True, suffixes=("", "_book"))
     both = both.reset_index().assign(label=(both["grade"] == "HGG").astype(int).to_numpy())
     if both["label"].nunique() < 2:
         return None
