@@ -150,7 +150,9 @@ def build_record_page(notebooks_dir: str | Path, rerun: list[str] | None = None,
 def book_time_text(results: str | Path) -> str:
     """README's sentence on how long the cold default book took, from
     ``bench/results/book_default_fp32.json`` (a CPU without native bf16) and
-    ``book_default.json`` (one with it), with each build's CPU capability and commit.
+    ``book_default.json`` (one with it), with each build's CPU capability and commit, and
+    the first build made again on another machine of its kind where there is one
+    (``book_default_fp32_second_machine.json``: its probe rate says how much slower).
 
     Args:
         results: ``bench/results``.
@@ -171,6 +173,12 @@ def book_time_text(results: str | Path) -> str:
         total = d.get("total_with_cohort_s", d["book_s"])
         parts.append(f"{total / 60:.1f} minutes on a CPU {kind} ({d['precision']}, torch "
                      f"capability {d.get('cpu_capability')}, commit {d.get('commit')})")
+    again = Path(results) / "book_default_fp32_second_machine.json"
+    if again.exists():  # the same build on another machine of that kind
+        d = json.loads(again.read_text())
+        parts[0] += (f"; made again on a slower machine of that kind (probe "
+                     f"{d['probe_img_s']:.0f} img/s), {d['total_with_cohort_s'] / 60:.1f} "
+                     f"minutes (commit {d.get('commit')})")
     return (f"Measured cold, cohort included, on {cores}: {parts[0]}, and {parts[1]} "
             "(`bench/bench_book.py --cold`; the appendix has every chapter).")
 
