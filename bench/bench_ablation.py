@@ -118,10 +118,11 @@ def main() -> None:
     sets = real_sets()
     previous = json.loads((OUT / "ablation.json").read_text()) if (
         OUT / "ablation.json").exists() else {}
-    result = {**envelope(base), "generator_4_commit": GENERATOR_4_COMMIT,
+    env = envelope(base)
+    result = {**env, "generator_4_commit": GENERATOR_4_COMMIT,
               "real_sets": {role: str(path.name) for role, path in sets.items()},
               "arms": {k: v for k, v in previous.get("arms", {}).items()
-                       if previous.get("commit") == envelope(base)["commit"]}}
+                       if previous.get("commit") == env["commit"]}}
     if not sets:
         result["skipped"] = "absent: ../shared/brats-sample and ../shared/brats-external"
         write_result(OUT / "ablation.json", result)
