@@ -142,7 +142,8 @@ def cv_seed_spread(path, recipe: str) -> str:
     (``bench/results/cv_seeds.json``, made by ``bench/bench_cv_seeds.py`` on the book's cohort
     and folds), as a sentence: the soft vote's pooled AUC per patient as mean and range over
     the seeds; with a visible warning instead when the result was made with another recipe
-    or on a modified tree (:func:`~.provenance.provenance_problems`).
+    or on a modified tree (:func:`~.provenance.provenance_problems`), and no range when it
+    holds fewer than two seeds.
 
     Args:
         path: the seeds bench's JSON.
@@ -166,6 +167,11 @@ def cv_seed_spread(path, recipe: str) -> str:
     runs = pd.DataFrame(data["runs"])
     auc = runs["soft_auc"]
     seeds = ", ".join(map(str, runs["seed"]))
+    if runs["seed"].nunique() < 2:
+        return (f"{warning} " if warning else "") + (
+            f"The seed-to-seed spread is not measured yet: {Path(path).name} holds one training "
+            f"seed ({seeds}; AUC {auc.iloc[0]:.3f}), and a spread needs two or more (run "
+            f"bench/bench_cv_seeds.py with --seeds)")
     text = (f"Retrained under {len(runs)} training seeds ({seeds}; same cohort, folds, recipe "
             f"and backbone; {Path(path).name}, commit {data['commit']}), the soft vote's "
             f"pooled AUC per patient is {auc.mean():.3f} on average, from {auc.min():.3f} to "

@@ -76,6 +76,16 @@ def test_the_seed_spread_is_quoted_only_for_its_own_recipe(tmp_path):
     assert "not measured" in cv_seed_spread(tmp_path / "none.json", RECIPE)
 
 
+def test_one_seed_is_not_called_a_spread(tmp_path):
+    path = _seeds(tmp_path)
+    data = json.loads(path.read_text())
+    data["runs"] = data["runs"][:1]
+    path.write_text(json.dumps(data))
+    text = cv_seed_spread(path, RECIPE)
+    assert "not measured yet" in text and "one training seed (2022; AUC 0.800)" in text
+    assert "from 0.800 to 0.800" not in text
+
+
 def test_the_audit_table_lists_every_result_and_what_its_provenance_lacks(tmp_path):
     _seeds(tmp_path)
     (tmp_path / "old.json").write_text(json.dumps({"machine": "x"}))
