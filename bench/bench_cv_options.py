@@ -49,6 +49,7 @@ def main() -> None:
     from glioma_lib.training.recipe import cv_recipe_for, run_recipe
 
     base = get_profile("default")
+    env = envelope(base)  # the checkout it starts on, whatever happens to the tree meanwhile
     data = prepare_data(base, progress=False)
     slices, epochs = cv_option(base)
     current = {"slices": slices, "epochs": epochs}
@@ -75,7 +76,7 @@ def main() -> None:
                 print(json.dumps(rows[-1]), flush=True)
     probe = probe_rate(base.backbone, base.image_size, base.batch_size, base.precision)
     reference = json.loads((OUT / "book_default_fp32.json").read_text())
-    result = {**envelope(base), "sequence": "flair", "folds": args.folds,
+    result = {**env, "sequence": "flair", "folds": args.folds,
               "current": current, "cv_family_networks": CV_FAMILY_NETWORKS,
               "probe_img_s": probe, "reference_build": "book_default_fp32.json",
               "reference_probe_img_s": reference["probe_img_s"],
