@@ -240,23 +240,25 @@ def real_summary(rows: pd.DataFrame, n_resamples: int = 1000, seed: int = 0) -> 
     if rows.empty:
         return Section({"real_sentence": f"No real patient was graded: {ABSENT}.",
                         "real_sets": "none"}, _absent_table(), rows)
+    numbers = real_auc(rows, n_resamples, seed)  # the counts and AUCs, worded here
     out, sentences = {}, []
     for window, part in rows.groupby("window", sort=False):
+        n = numbers[str(window)]
         ext = part[part["set"] == "external"]
         scores = ext["score_soft"]
-        truth = (part["grade"] == "HGG").to_numpy()
-        soft = _auc(part, "score_soft", n_resamples, seed)
+        soft = None if n["auc"] is None else pd.Series(
+            {"value": n["auc"], "low": n["auc_low"], "high": n["auc_high"]})
         sentences.append(real_sentence(soft, str(window)))
         out[str(window)] = {
             "external: HGG recall": f"{int((ext['verdict'] == 'HGG').sum())} of {len(ext)}",
             "external: soft score, median [min, max]":
                 f"{np.median(scores):.2f} [{scores.min():.2f}, {scores.max():.2f}]"
                 if len(ext) else "no external patient",
-            "all real: accuracy": f"{(part['verdict'] == part['grade']).mean():.1%}",
-            "all real: always HGG": f"{truth.mean():.1%}",
+            "all real: accuracy": f"{n['accuracy']:.1%}",
+            "all real: always HGG": f"{n['hgg'] / (n['hgg'] + n['lgg']):.1%}",
             "all real: AUC, vote share": _auc_text(_auc(part, "score_hgg", n_resamples, seed)),
             "all real: AUC, soft score": _auc_text(soft),
-            "patients (HGG / LGG)": f"{int(truth.sum())} / {int((~truth).sum())}"}
+            "patients (HGG / LGG)": f"{n['hgg']} / {n['lgg']}"}
     table = pd.DataFrame(out).T
     table.index.name = "tumour window"
     sets = rows.drop_duplicates("patient_id").groupby("set")["patient_id"].count()

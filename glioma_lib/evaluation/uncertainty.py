@@ -100,6 +100,19 @@ def paired_bootstrap(frame: pd.DataFrame, score_a: str, score_b: str, metric: st
 
     Returns the observed difference, its interval and a two-sided bootstrap p-value (twice
     the smaller share of resampled differences on either side of zero).
+
+    Args:
+        frame: one row per patient (or per slice, resampled by ``by``) holding both scores.
+        score_a, score_b: the two score columns.
+        metric: a key of :func:`~.metrics.report` (``"auc"``, ``"accuracy"``, ...).
+        label, by: the label column and the patient column.
+        n_resamples, confidence, seed: the bootstrap.
+
+    Example:
+        >>> frame = pd.DataFrame({"patient_id": list("abcdef"), "label": [1, 1, 1, 0, 0, 0],
+        ...                       "p": [.9, .8, .7, .3, .2, .1], "q": [.9, .2, .7, .3, .8, .1]})
+        >>> round(paired_bootstrap(frame, "p", "q", n_resamples=100)["difference"], 3)
+        0.333
     """
     patients = _Patients(frame, label, by)
     y = np.asarray(frame[label]).astype(int)
@@ -116,6 +129,33 @@ def paired_bootstrap(frame: pd.DataFrame, score_a: str, score_b: str, metric: st
     return {"difference": float(diff(np.arange(len(y)))),
             "low": float(res.low), "high": float(res.high), "p_value": float(p),
             "n_patients": len(patients.rows)}
+
+
+def paired_difference(a: pd.DataFrame, b: pd.DataFrame, score: str, metric: str = "auc",
+                      label: str = "label", by: str = "patient_id", n_resamples: int = 1000,
+                      seed: int = 0) -> dict[str, float] | None:
+    """``metric`` of run ``a`` minus that of run ``b`` on the patients both hold, paired
+    (:func:`paired_bootstrap`), or None where those patients hold one grade only (the metric
+    is then undefined): the one way two runs' per-patient scores are compared.
+
+    Args:
+        a: run a's per-patient rows (``by``, ``label``, ``score``).
+        b: run b's per-patient rows (``by``, ``score``; its labels are a's).
+        score: the score column both hold.
+        metric, label, by: as in :func:`paired_bootstrap`.
+        n_resamples, seed: the bootstrap.
+
+    Example:
+        >>> a = pd.DataFrame({"patient_id": list("abcd"), "label": [1, 1, 0, 0],
+        ...                   "p": [.9, .8, .2, .1]})
+        >>> paired_difference(a, a.assign(p=[.1, .8, .2, .9]), "p", n_resamples=50)["difference"]
+        0.75
+    """
+    both = a[[by, label, score]].merge(b[[by, score]], on=by, suffixes=("_a", "_b"))
+    if both[label].nunique() < 2:
+        return None
+    return paired_bootstrap(both, f"{score}_a", f"{score}_b", metric, label, by,
+                            n_resamples=n_resamples, seed=seed)
 
 
 def row_interval(stat: Callable[[np.ndarray], float], n: int, n_resamples: int = 1000,

@@ -10,7 +10,7 @@ import pandas as pd
 from ..data.stages import Data
 from ..evaluation.metrics import report
 from ..evaluation.tables import metric_table
-from ..evaluation.uncertainty import paired_bootstrap, row_interval
+from ..evaluation.uncertainty import paired_difference, row_interval
 from ..evaluation.vote import patient_level
 from ..training.recipe import row_sites, site_codes
 from ..training.sites import (
@@ -135,15 +135,14 @@ def site_differences(data: Data, n_resamples: int = 1000, seed: int = 0) -> pd.D
         if isinstance(run, str) or isinstance(ref, str) or run is None or ref is None:
             rows.append({**row, "note": run if isinstance(run, str) else "not run"})
             continue
-        a = patient_level(run.predictions, [col])[["patient_id", "label", col]]
-        b = patient_level(ref.predictions, [col])[["patient_id", col]]
-        both = a.merge(b, on="patient_id", suffixes=("_a", "_b"))
-        row["patients"] = len(both)
-        if both["label"].nunique() < 2:
+        d = paired_difference(patient_level(run.predictions, [col]),
+                              patient_level(ref.predictions, [col]), col,
+                              n_resamples=n_resamples, seed=seed)
+        if d is None:
             rows.append({**row, "note": "the patients both test sets hold have one grade"})
             continue
-        d = paired_bootstrap(both, f"{col}_a", f"{col}_b", n_resamples=n_resamples, seed=seed)
-        rows.append({**row, "difference": d["difference"], "low": d["low"], "high": d["high"]})
+        rows.append({**row, "patients": d["n_patients"], "difference": d["difference"],
+                     "low": d["low"], "high": d["high"]})
     s = site_classifier_scores(runs[SITE_CLASSIFIER].predictions, site_codes(data)[1],
                                n_resamples, seed)
     rows.append({"comparison": f"{SITE_CLASSIFIER} − chance", "metric": "accuracy",

@@ -21,7 +21,7 @@ DIFFERENCE = "AUC − book's (mask)"
 def arm_difference(arm: dict, book: dict, window: str = "mask", n_resamples: int = 1000,
                    seed: int = 0) -> dict | None:
     """The soft score's AUC of one ablation arm minus the book's on the same real patients
-    (:func:`glioma_lib.evaluation.uncertainty.paired_bootstrap`), or None where the patients
+    (:func:`glioma_lib.evaluation.uncertainty.paired_difference`), or None where the patients
     hold one grade only.
 
     Args:
@@ -37,19 +37,15 @@ def arm_difference(arm: dict, book: dict, window: str = "mask", n_resamples: int
         >>> arm_difference({"patients": rows}, {"patients": rows}, n_resamples=50)["difference"]
         0.0
     """
-    from ..evaluation.uncertainty import paired_bootstrap
+    from ..evaluation.uncertainty import paired_difference
 
     def scores(part: dict) -> pd.DataFrame:
         frame = pd.DataFrame(part["patients"])
-        return frame[frame["window"] == window].set_index("patient_id")
+        frame = frame[frame["window"] == window]
+        return frame.assign(label=(frame["grade"] == "HGG").astype(int))
 
-    both = scores(arm)[["grade", "score_soft"]].merge(
-        scores(book)[["score_soft"]], left_index=True, right_index=True, suffixes=("", "_book"))
-    both = both.reset_index().assign(label=(both["grade"] == "HGG").astype(int).to_numpy())
-    if both["label"].nunique() < 2:
-        return None
-    return paired_bootstrap(both, "score_soft", "score_soft_book", n_resamples=n_resamples,
-                            seed=seed)
+    return paired_difference(scores(arm), scores(book), "score_soft", n_resamples=n_resamples,
+                             seed=seed)
 
 
 def _moved(d: dict | None) -> str:

@@ -311,7 +311,8 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
     cross-validation family's
     networks re-timed: this machine's seconds scaled by the two probe rates). The projection
     starts from the option the reference build ran (``"current"`` in the file, marked
-    "reference"); ``chosen`` (the profile's option now) is marked "chosen".
+    "reference"); ``chosen`` (the profile's option now) is marked "chosen". A result made on
+    another synthetic cohort (generator version) is refused with a visible warning.
 
     Args:
         path: ``bench/results/cv_options.json``.
@@ -321,9 +322,14 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
     Example:
         >>> cv_options_table("bench/results/cv_options.json")
     """
+    from .provenance import generator_problem
+
     data = read_result(path)
     if data is None:
         return not_measured(path)
+    if problem := generator_problem(data):  # its AUCs are another cohort's
+        return not_measured(path, f"⚠ Warning: {Path(path).name} is not quoted as this book's "
+                                  f"measurement: {problem}; rerun bench/bench_cv_options.py")
     runs = pd.DataFrame(data["rows"])
     runs["slices"] = runs["slices"].astype(str)
     scale = data["probe_img_s"] / data["reference_probe_img_s"]  # seconds here → there

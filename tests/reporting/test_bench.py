@@ -2,6 +2,8 @@
 
 import pytest
 
+from glioma_lib.data.synth import GENERATOR_VERSION
+
 
 def test_bench_summary_marks_targets_and_missing_files(tmp_path):
     import json
@@ -272,7 +274,7 @@ def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_p
     (tmp_path / "o.json").write_text(json.dumps({
         "rows": rows, "current": {"slices": "800", "epochs": 3}, "cv_family_networks": 18,
         "probe_img_s": 200.0, "reference_probe_img_s": 100.0, "reference_book_s": 2160.0,
-        "budget_s": 2700}))
+        "budget_s": 2700, "generator_version": GENERATOR_VERSION}))
     table = cv_options_table(tmp_path / "o.json")
     assert table.loc[("800", 3), "recipe"] == "reference, chosen"
     assert table.loc[("800", 3), "fits 45 min"] == "yes"
@@ -285,6 +287,11 @@ def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_p
     # 100 s more per network here is 200 s on the reference machine, × 18 networks = 60 min
     assert table.loc[("all", 3), "book (min, AVX2 fp32)"] == pytest.approx(36 + 60)
     assert table.loc[("all", 3), "fits 45 min"] == "no"
+    older = json.loads((tmp_path / "o.json").read_text()) | {
+        "generator_version": GENERATOR_VERSION - 1}
+    (tmp_path / "old.json").write_text(json.dumps(older))
+    refused = cv_options_table(tmp_path / "old.json").iloc[0, 0]
+    assert refused.startswith("⚠ Warning: old.json is not quoted") and "generator" in refused
 
 
 def test_layout_text_says_whether_the_book_reads_whole(tmp_path):
