@@ -55,7 +55,9 @@ def main() -> None:
     current = {"slices": slices, "epochs": epochs}
     rows = []
     for epochs in args.epochs:
-        d = replace(data, profile=replace(base, extra_epochs=epochs))
+        # the epochs the recipe trains: ``extra_epochs`` for the lighter recipe, else ``epochs``
+        # (setting only the one the recipe ignores trains the same network twice)
+        d = replace(data, profile=replace(base, epochs=epochs, extra_epochs=epochs))
         for slices in args.slices:
             for fold in args.folds:
                 recipe = replace(cv_recipe_for(d.profile, f"fold{fold}", ("flair",)),
