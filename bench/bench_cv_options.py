@@ -10,8 +10,9 @@ cold fp32 build on an AVX2 CPU (``bench/results/book_default_fp32.json``), scali
 machine's seconds by the two machines' probe rates.
 
 Run alone (nothing else on the cores): ``python bench/bench_cv_options.py``. It trains in a
-scratch results folder (``$GLIOMA_RESULTS``, default ``/tmp/glioma-cv-options``), so the book's
-cached networks are untouched.
+fresh scratch results folder (the book's cohort, slices and splits linked in where they exist;
+``$GLIOMA_RESULTS`` where set), so the book's cached networks are untouched and no option is
+timed on a network an earlier run left behind (a reused network stops the bench).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +32,20 @@ OUT = Path(__file__).parent / "results"
 CV_FAMILY_NETWORKS = 18
 
 
+def scratch_results() -> Path:
+    """A new empty results folder holding links to the book's prepared stages (the cohort,
+    the default profile's slices and splits), so that only the options' networks are made."""
+    from glioma_lib.config import project_root
+
+    scratch = Path(tempfile.mkdtemp(prefix="glioma-cv-options-"))
+    book = project_root() / "results"
+    for part in ("cohorts", "default/slices", "default/splits"):
+        if (book / part).exists():
+            (scratch / part).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / part).symlink_to(book / part)
+    return scratch
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, nargs="+", default=[0, 1])
@@ -37,7 +53,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, nargs="+", default=[3, 5])
     parser.add_argument("--out", type=Path, default=OUT / "cv_options.json")
     args = parser.parse_args()
-    os.environ.setdefault("GLIOMA_RESULTS", "/tmp/glioma-cv-options")
+    if "GLIOMA_RESULTS" not in os.environ:
+        os.environ["GLIOMA_RESULTS"] = str(scratch_results())
 
 
     from glioma_lib.config import get_profile
@@ -65,6 +82,15 @@ def main() -> None:
                 start = time.perf_counter()
                 run = run_recipe(d, recipe)
                 seconds = time.perf_counter() - start
+                card = run.runs["flair"].model.card
+                if card.get("epochs") != epochs:  # the knob did not reach the training
+                    raise SystemExit(f"asked for {epochs} epochs, the network trained "
+                                     f"{card.get('epochs')}")
+                if seconds < 0.5 * card.get("train_seconds", 0):
+                    raise SystemExit(f"{slices} slices × {epochs} epochs, fold {fold}: the "
+                                     f"network was reused from {os.environ['GLIOMA_RESULTS']} "
+                                     f"(trained before this run); its time is not this "
+                                     f"option's. Run with an empty $GLIOMA_RESULTS.")
                 test = patient_mean(run.predictions, ["p_flair"])
                 val = patient_mean(run.val_predictions, ["p_flair"])
                 scores = report(test["label"], test["p_flair"])
@@ -72,8 +98,7 @@ def main() -> None:
                              "test_patient_auc": scores["auc"],
                              "test_patient_accuracy": scores["accuracy"],
                              "val_patient_auc": report(val["label"], val["p_flair"])["auc"],
-                             "train_images_per_epoch": run.runs["flair"].model.card.get(
-                                 "train_images_per_epoch"),
+                             "train_images_per_epoch": card.get("train_images_per_epoch"),
                              "seconds": seconds})
                 print(json.dumps(rows[-1]), flush=True)
     probe = probe_rate(base.backbone, base.image_size, base.batch_size, base.precision)

@@ -302,6 +302,38 @@ def validation_choice(table: pd.DataFrame) -> tuple[str, int] | None:
     return None if fits.empty else fits[VAL_AUC].idxmax()
 
 
+def choice_text(table: pd.DataFrame) -> str:
+    """Whether the profile's cross-validation option (marked "chosen" in :func:`cv_options_table`)
+    is the one the validation patients choose within 45 minutes (:func:`validation_choice`), as
+    a sentence with both validation AUCs: a visible warning where it is not.
+
+    Args:
+        table: :func:`cv_options_table`.
+
+    Example:
+        >>> choice_text(cv_options_table("bench/results/cv_options.json", ("800", 5)))[:4]
+        'The '
+    """
+    best = validation_choice(table)
+    chosen = [i for i in table.index if "chosen" in str(table.loc[i].get("recipe", ""))]
+    if best is None or not chosen:
+        return ("No option was ranked on validation patients here (not measured, no "
+                "validation scores, or none fits 45 minutes).")
+
+    def name(option) -> str:
+        return (f"{option[0]} slices × {option[1]} epochs (validation AUC "
+                f"{table.loc[option, VAL_AUC]:.3f})")
+
+    if tuple(chosen[0]) == tuple(best):
+        return (f"The default profile trains the option the validation patients choose among "
+                f"those that fit 45 minutes: {name(best)}.")
+    return (f"⚠ The validation patients choose {name(best)} among the options that fit 45 "
+            f"minutes; the default profile trains {name(chosen[0])}. Every cross-validation "
+            f"number in this book (and every bench that reuses its networks) is the profile's "
+            f"option: the validation choice has not been adopted yet, so the headline is not "
+            f"the best recipe the budget allows.")
+
+
 def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFrame:
     """The cross-validation recipe's options (``bench/bench_cv_options.py``): per option
     (training slices × epochs) the FLAIR network's patient AUC on the measured folds'

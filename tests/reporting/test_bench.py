@@ -287,6 +287,15 @@ def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_p
     # 100 s more per network here is 200 s on the reference machine, × 18 networks = 60 min
     assert table.loc[("all", 3), "book (min, AVX2 fp32)"] == pytest.approx(36 + 60)
     assert table.loc[("all", 3), "fits 45 min"] == "no"
+    from glioma_lib.reporting.bench import choice_text
+
+    assert choice_text(table).startswith("The default profile trains the option the "
+                                         "validation patients choose")
+    other = table.copy()
+    other.loc[("all", 3), "fits 45 min"] = "yes"  # now the better one fits: not the profile's
+    text = choice_text(other)
+    assert text.startswith("⚠ The validation patients choose all slices × 3 epochs")
+    assert "the default profile trains 800 slices × 3 epochs (validation AUC 0.700)" in text
     older = json.loads((tmp_path / "o.json").read_text()) | {
         "generator_version": GENERATOR_VERSION - 1}
     (tmp_path / "old.json").write_text(json.dumps(older))
