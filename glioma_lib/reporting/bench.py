@@ -322,7 +322,8 @@ def choice_text(table: pd.DataFrame) -> str:
 
     def name(option) -> str:
         return (f"{option[0]} slices × {option[1]} epochs (validation AUC "
-                f"{table.loc[option, VAL_AUC]:.3f})")
+                f"{table.loc[option, VAL_AUC]:.3f}, "
+                f"{table.loc[option, 's / network here']:.0f} s per network here)")
 
     if tuple(chosen[0]) == tuple(best):
         return (f"The default profile trains the option the validation patients choose among "
@@ -330,8 +331,8 @@ def choice_text(table: pd.DataFrame) -> str:
     return (f"⚠ The validation patients choose {name(best)} among the options that fit 45 "
             f"minutes; the default profile trains {name(chosen[0])}. Every cross-validation "
             f"number in this book (and every bench that reuses its networks) is the profile's "
-            f"option: the validation choice has not been adopted yet, so the headline is not "
-            f"the best recipe the budget allows.")
+            f"option: the validation choice has not been adopted yet, so the headline's recipe "
+            f"is not the one this ranking prefers.")
 
 
 def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFrame:

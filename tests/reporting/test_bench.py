@@ -295,7 +295,8 @@ def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_p
     other.loc[("all", 3), "fits 45 min"] = "yes"  # now the better one fits: not the profile's
     text = choice_text(other)
     assert text.startswith("⚠ The validation patients choose all slices × 3 epochs")
-    assert "the default profile trains 800 slices × 3 epochs (validation AUC 0.700)" in text
+    assert ("the default profile trains 800 slices × 3 epochs (validation AUC 0.700, 20 s per "
+            "network here)") in text
     older = json.loads((tmp_path / "o.json").read_text()) | {
         "generator_version": GENERATOR_VERSION - 1}
     (tmp_path / "old.json").write_text(json.dumps(older))
