@@ -316,9 +316,12 @@ def choice_text(table: pd.DataFrame) -> str:
     """
     best = validation_choice(table)
     chosen = [i for i in table.index if "chosen" in str(table.loc[i].get("recipe", ""))]
-    if best is None or not chosen:
+    if best is None:
         return ("No option was ranked on validation patients here (not measured, no "
                 "validation scores, or none fits 45 minutes).")
+    if not chosen:
+        return ("This profile's cross-validation recipe is not among the options measured "
+                "(bench/bench_cv_options.py measures the default profile's).")
 
     def name(option) -> str:
         return (f"{option[0]} slices × {option[1]} epochs (validation AUC "

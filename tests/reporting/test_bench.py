@@ -291,6 +291,8 @@ def test_cv_options_table_projects_the_book_and_marks_reference_and_chosen(tmp_p
 
     assert choice_text(table).startswith("The default profile trains the option the "
                                          "validation patients choose")
+    assert "not among the options measured" in choice_text(
+        cv_options_table(tmp_path / "o.json", chosen=("200", 9)))
     other = table.copy()
     other.loc[("all", 3), "fits 45 min"] = "yes"  # now the better one fits: not the profile's
     text = choice_text(other)
