@@ -20,7 +20,8 @@ The layers, each importing only from those above it in this list (a test reads t
   validation), ``calibration``, ``explain`` (Grad-CAM), ``window``;
 * :mod:`glioma_lib.reporting` — ``cells`` (metric tables for the reader), ``captions``,
   ``beside_paper``, ``sites``, ``section``, ``plots``, ``bench``, ``bench_gpu``,
-  ``bench_precision``, ``bench_cv`` (the benches beside the cross-validation), ``budget``,
+  ``bench_precision``, ``bench_cv`` (the benches beside the cross-validation),
+  ``bench_options`` (the recipe options ranked on validation), ``budget``,
   ``build_record``,
   ``layout``, ``provenance`` (where each bench result comes from);
 * :mod:`glioma_lib.experiments` — ``chapter`` (a chapter's set-up), ``backbones`` (chapter

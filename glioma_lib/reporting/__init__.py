@@ -4,7 +4,8 @@ beside the paper's (:mod:`.beside_paper`), the site experiments in words (:mod:`
 experiment's values and tables as the chapters show them (:mod:`.section`), figures
 (:mod:`.plots`), captions (:mod:`.captions`), numbered tables and figures with their captions
 in the text (:mod:`.exhibit`), the benchmark tables (:mod:`.bench`, :mod:`.bench_gpu`,
-:mod:`.bench_precision`, :mod:`.bench_cv`), the book's time per option (:mod:`.budget`),
+:mod:`.bench_precision`, :mod:`.bench_cv`, :mod:`.bench_options`), the book's time per
+option (:mod:`.budget`),
 the build record (:mod:`.build_record`), whether a built book reads at laptop and phone
 width (:mod:`.layout`), where each benchmark result comes from (:mod:`.provenance`) and which
 synthetic generator's networks grade the real patients best (:mod:`.ablation`).
