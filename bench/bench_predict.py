@@ -12,9 +12,7 @@ new process: Python start-up and imports included). Writes ``bench/results/predi
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -25,6 +23,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import torch
+from _common import envelope, write_result
 
 from glioma_lib.cli import main as cli
 from glioma_lib.config import SEQUENCES
@@ -48,6 +47,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--size", type=int, default=224)
     args = ap.parse_args()
+    env = envelope()  # the checkout it starts on
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         models = tmp / "models" / "patient"
@@ -66,8 +66,7 @@ def main() -> None:
         with_seg = base + ["--seg", str(files["seg"])]
         cli(with_seg)  # warm-up: imports, first allocation
         result = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-            "torch_threads": torch.get_num_threads(), "image_size": args.size, "slices": 20,
+            **env, "torch_threads": torch.get_num_threads(), "image_size": args.size, "slices": 20,
             "backbone": "googlenet", "repeats": args.repeats,
             "in_process_with_mask_s": _best(lambda: cli(with_seg), args.repeats),
             "in_process_automatic_window_s": _best(lambda: cli(base), args.repeats),
@@ -90,9 +89,7 @@ def main() -> None:
             "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
                                                           "MALLOC_TRIM_THRESHOLD_")},
         }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "predict.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / "predict.json", result)
 
 
 if __name__ == "__main__":
