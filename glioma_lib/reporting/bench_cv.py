@@ -168,14 +168,14 @@ def cv_seed_spread(path, recipe: str) -> str:
     auc = runs["soft_auc"]
     seeds = ", ".join(map(str, runs["seed"]))
     if runs["seed"].nunique() < 2:
-        return (f"{warning} " if warning else "") + (
-            f"The seed-to-seed spread is not measured yet: {Path(path).name} holds one training "
-            f"seed ({seeds}; AUC {auc.iloc[0]:.3f}), and a spread needs two or more (run "
-            f"bench/bench_cv_seeds.py with --seeds)")
-    text = (f"Retrained under {len(runs)} training seeds ({seeds}; same cohort, folds, recipe "
-            f"and backbone; {Path(path).name}, commit {data['commit']}), the soft vote's "
-            f"pooled AUC per patient is {auc.mean():.3f} on average, from {auc.min():.3f} to "
-            f"{auc.max():.3f}")
+        text = (f"The seed-to-seed spread is not measured yet: {Path(path).name} holds one "
+                f"training seed ({seeds}; AUC {auc.iloc[0]:.3f}), and a spread needs two or more "
+                f"(run bench/bench_cv_seeds.py with --seeds)")
+    else:
+        text = (f"Retrained under {len(runs)} training seeds ({seeds}; same cohort, folds, "
+                f"recipe and backbone; {Path(path).name}, commit {data['commit']}), the soft "
+                f"vote's pooled AUC per patient is {auc.mean():.3f} on average, from "
+                f"{auc.min():.3f} to {auc.max():.3f}")
     return f"{warning} {text}" if warning else text
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .bench import not_measured, read_result
+from .provenance import generator_problem
 
 #: The options table's AUC columns: the validation patients' (ranks the options) and the test
 #: patients' (shown, never used to choose: Varoquaux & Cheplygina 2022).
@@ -25,7 +26,7 @@ def validation_choice(table: pd.DataFrame) -> tuple[str, int] | None:
 
     Example:
         >>> validation_choice(cv_options_table("bench/results/cv_options.json"))
-        ('800', 5)
+        ('1600', 5)
     """
     if VAL_AUC not in table or table.empty:
         return None
@@ -89,8 +90,6 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
     Example:
         >>> cv_options_table("bench/results/cv_options.json")
     """
-    from .provenance import generator_problem
-
     data = read_result(path)
     if data is None:
         return not_measured(path)
