@@ -15,9 +15,7 @@ process start-up is a fixed cost. Generation is still timed on ``--patients`` pa
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import tempfile
 import time
@@ -26,6 +24,7 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from _common import envelope, write_result
 
 from glioma_lib.config import default_workers, get_profile
 from glioma_lib.data.brats import index_cohort
@@ -50,6 +49,7 @@ def main() -> None:
                     help="an existing cohort folder to read (default: the generated one)")
     args = ap.parse_args()
     profile = get_profile(args.profile)
+    env = envelope(profile)  # the checkout it starts on
     tmp = Path(tempfile.mkdtemp(prefix="bench_data_"))
     try:
         n = args.patients
@@ -69,8 +69,7 @@ def main() -> None:
                            profile.image_size, workers=args.workers, progress=False)
         stage_s = time.perf_counter() - t0
         result = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "profile": profile.name, "synth_patients": n, "workers": args.workers,
+            **env, "synth_patients": n, "workers": args.workers,
             "synth_patients_per_s": n / synth_s,
             "read_cohort": str(args.cohort or "the generated one"), "patients": len(cohort),
             "bare_read_volumes_per_s": volumes / bare_s,
@@ -83,9 +82,7 @@ def main() -> None:
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT, result)
 
 
 if __name__ == "__main__":
