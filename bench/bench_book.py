@@ -19,16 +19,16 @@ A log written under GNU ``time -v`` also gives the peak memory of the run's larg
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from glioma_lib.config import checkout_commit, get_profile
+from _common import envelope, write_result
+
+from glioma_lib.config import get_profile
 
 OUT = Path(__file__).parent / "results"
 NOTEBOOK = re.compile(r"\[papermill\] (\S+)\.ipynb done in (\d+) s")
@@ -66,21 +66,14 @@ def main() -> None:
     from glioma_lib.models.device import pick_device
     from glioma_lib.training.precision import precision_name
 
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "profile": profile.name,
-              "image_size": profile.image_size, "epochs": profile.epochs,
+    result = {**envelope(profile), "image_size": profile.image_size, "epochs": profile.epochs,
               "offline_aug": profile.offline_aug,
-              "precision": precision_name(pick_device(), profile.precision),
-              "commit": checkout_commit()}
-    from glioma_lib.data.synth import GENERATOR_VERSION
-
-    result["generator_version"] = GENERATOR_VERSION
-    import torch
+              "precision": precision_name(pick_device(), profile.precision)}
 
     from glioma_lib.reporting.budget import profile_fingerprint
     from glioma_lib.training.precision import cpu_has_bf16
     from glioma_lib.training.probe import probe_rate
 
-    result["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     result["native_bf16"] = cpu_has_bf16()
     result["profile_fingerprint"] = profile_fingerprint(profile)
     result["probe_backbone"] = profile.backbone
@@ -135,11 +128,9 @@ def main() -> None:
     from glioma_lib.config import BUDGET_MIN
 
     result["budget_s"] = 60 * BUDGET_MIN[profile.name] if profile.name in BUDGET_MIN else None
-    OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if result["native_bf16"] else "_fp32"  # a CPU without native bf16 apart
     name = args.out or f"book_{profile.name}{suffix}.json"
-    (OUT / name).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / name, result)
 
 
 if __name__ == "__main__":
