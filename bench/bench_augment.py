@@ -20,15 +20,13 @@ Rounds of the compared paths alternate in one process and each rate is the best 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _common import envelope, write_result
 
 from glioma_lib.config import get_profile
 from glioma_lib.models import create, param_groups
@@ -121,16 +119,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                         f"torch {torch.__version__}, {torch.get_num_threads()} threads",
-              "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    result = {**envelope(get_profile("default")), "threads": torch.get_num_threads(),
               "data_path_224": data_path(224, 128, args.batches, args.repeats),
               "train_default": training(args.steps, args.repeats)}
     result["batched_over_per_image_224"] = result["data_path_224"]["batched_over_per_image"]
     result["train_default_ratio"] = result["train_default"]["ratio"]
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "augment.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / "augment.json", result)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import tempfile
 import time
 from pathlib import Path
+
+from _common import envelope, write_result
 
 OUT = Path(__file__).parent / "results"
 
@@ -73,23 +74,20 @@ def gpu_projection(gpu_check: Path) -> dict | None:
 
 
 def main() -> None:
-    from glioma_lib.config import results_root
+    from glioma_lib.config import get_profile, results_root
 
+    env = envelope(get_profile("default"))  # taken at the start: the checkout that ran it
     results = results_root()
     cpu = cpu_configs(results)
     runs = [r for r in cpu if "workers" in r]
     best = min(runs, key=lambda r: r["seconds"])
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "cpu_capability": __import__("torch").backends.cpu.get_cpu_capability(),
-              "cpu": cpu, "cpu_best_workers": best["workers"],
+    result = {**env, "cpu": cpu, "cpu_best_workers": best["workers"],
               "two_workers_over_one": (next(r["seconds"] for r in runs if r["workers"] == 1)
                                        / next(r["seconds"] for r in runs if r["workers"] == 2)),
               "gpu": gpu_projection(OUT / "gpu_check.json")}
     if result["gpu"]:
         result["paper_hours_8_gpus"] = result["gpu"]["hours"]["8"]
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "grid.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / "grid.json", result)
 
 
 if __name__ == "__main__":

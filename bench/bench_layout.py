@@ -9,7 +9,6 @@ fit_report`), written to ``bench/results/layout_<profile>.json`` for the appendi
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -17,7 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from glioma_lib.config import checkout_commit  # noqa: E402
+from _common import envelope, write_result  # noqa: E402
+
+from glioma_lib.config import get_profile  # noqa: E402
 from glioma_lib.reporting.layout import BROWSER_ARGS, SIZES, fit_report  # noqa: E402
 
 
@@ -28,6 +29,7 @@ def main() -> None:
     ap.add_argument("--commit", default=None, help="the commit that built the book "
                     "(default: this checkout's)")
     args = ap.parse_args()
+    env = envelope(get_profile(args.profile))
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -39,12 +41,10 @@ def main() -> None:
         browser.close()
     html = args.html.resolve()
     shown = html.relative_to(ROOT).as_posix() if html.is_relative_to(ROOT) else html.name
-    result = {"profile": args.profile, "html": shown, "widths": [w for w, _ in SIZES],
-              "tables": report["tables"], "problems": report["problems"],
-              "commit": args.commit or checkout_commit()}
-    out = ROOT / "bench" / "results" / f"layout_{args.profile}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    result = {**env, "book_commit": args.commit or env["commit"], "html": shown,
+              "widths": [w for w, _ in SIZES],
+              "tables": report["tables"], "problems": report["problems"]}
+    write_result(ROOT / "bench" / "results" / f"layout_{args.profile}.json", result)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ Writes ``bench/results/loader_<size>.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import tempfile
 import time
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _common import envelope, write_result
 from PIL import Image
 from torch.utils.data import DataLoader
 from torchvision import datasets
@@ -78,6 +77,7 @@ def main() -> None:
     ap.add_argument("--slices", default=str(results_root() / "default" / "slices" / "flair.npy"),
                     help="cached uint8 slices to use (random noise when absent)")
     args = ap.parse_args()
+    env = {**envelope(), "backbone": "googlenet"}  # random init, no profile's recipe
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     source = Path(args.slices)
@@ -156,8 +156,7 @@ def main() -> None:
     best_plain_data = max(v for k, v in rates.items() if k.startswith("plain"))
     best_plain_train = max(v for k, v in train.items() if k.startswith("plain"))
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-        "size": args.size, "images": args.images, "batch": args.batch,
+        **env, "size": args.size, "images": args.images, "batch": args.batch,
         "precision": precision_name("cpu"),
         "images_from": str(source) if source.exists() else "random noise",
         "data_path_img_per_s": rates, "training_img_per_s": train,
@@ -168,9 +167,7 @@ def main() -> None:
         "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
                                                       "MALLOC_TRIM_THRESHOLD_")},
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"loader_{args.size}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / f"loader_{args.size}.json", result)
 
 
 if __name__ == "__main__":

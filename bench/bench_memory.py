@@ -14,16 +14,14 @@ afterwards unless it was there before, so cached results are untouched. Writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import resource
 import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import torch
+from _common import envelope, write_result
 
 from glioma_lib.config import get_profile, stage_dir
 from glioma_lib.data.stages import prepare_data
@@ -44,6 +42,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     args = ap.parse_args()
     profile = get_profile(args.profile)
+    env = envelope(profile)
     data = prepare_data(profile, progress=False)
     before = _peak_mib()
     run_profile = replace(profile, epochs=args.epochs)
@@ -59,8 +58,7 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
     n_train = int((data.split("slice") == "train").sum()) * (6 if profile.offline_aug else 1)
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-        "profile": profile.name, "sequence": args.sequence, "epochs": args.epochs,
+        **env, "sequence": args.sequence, "epochs": args.epochs,
         "image_size": profile.image_size, "batch_size": profile.batch_size,
         "train_images_per_epoch": n_train, "weights": run.weights_note,
         "precision": run.runs[args.sequence].model.card["precision"],
@@ -69,9 +67,7 @@ def main() -> None:
         "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
                                                       "MALLOC_TRIM_THRESHOLD_")},
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"memory_{profile.name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / f"memory_{profile.name}.json", result)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ here by :func:`glioma_lib.training.probe.probe_rate`. Writes ``options_fp32.json
 from __future__ import annotations
 
 import json
-import os
-import platform
 import sys
 from pathlib import Path
+
+from _common import envelope, write_result
 
 from glioma_lib.config import get_profile, stage_dir
 from glioma_lib.reporting.budget import (
@@ -51,10 +51,9 @@ FP32_OPTIONS = (("efficientnet_lite0", 10), ("efficientnet_lite0", 8), ("efficie
 
 def fp32_options() -> dict:
     """The main backbone and epochs of the default profile on a CPU without native bf16."""
-    import torch
-
-    book = json.loads((OUT / "book_default_fp32.json").read_text())
     profile = get_profile("default")
+    env = envelope(profile)  # taken at the start: the checkout that ran it
+    book = json.loads((OUT / "book_default_fp32.json").read_text())
     runs = training_runs(stage_dir(profile, "models"))
     rates = {b: probe_rate(b, profile.image_size, profile.batch_size, profile.precision,
                            seconds=10.0) for b in sorted({b for b, _ in FP32_OPTIONS})}
@@ -68,9 +67,7 @@ def fp32_options() -> dict:
                      "book (min)": seconds / 60, "fits": seconds <= HEADROOM * budget,
                      "how": "measured" if (backbone, epochs) == measured else "projected"})
     chosen = next((r for r in rows if r["fits"]), None)
-    return {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "rates_img_s": rates, "measured_build": {"book_total_s": book_s,
+    return {**env, "rates_img_s": rates, "measured_build": {"book_total_s": book_s,
                                                      "commit": book.get("commit"),
                                                      "main": list(measured)},
             "budget_s": budget, "headroom": HEADROOM, "rows": rows, "closest_to_paper": chosen,
@@ -81,21 +78,19 @@ def fp32_options() -> dict:
 
 def main() -> None:
     if "--fp32" in sys.argv[1:]:
-        result = fp32_options()
-        (OUT / "options_fp32.json").write_text(json.dumps(result, indent=2) + "\n")
-        print(json.dumps(result, indent=2))
+        write_result(OUT / "options_fp32.json", fp32_options())
         return
+    profile = get_profile("default")
+    env = envelope(profile)
     book = json.loads((OUT / "book_default.json").read_text())
     throughput = json.loads((OUT / "precision_throughput.json").read_text())
-    profile = get_profile("default")
     runs = training_runs(stage_dir(profile, "models"))
     book_s = book["total_with_cohort_s"]
     budget = book["budget_s"]
     options = [(s, e, o) for s in SIZES for e, o in RECIPES]
     table = option_table(runs, book_s, throughput, options, budget)
     chosen = closest_to_paper(table)
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "measured_build": {"book_total_s": book_s, "image_size": profile.image_size,
+    result = {**env, "measured_build": {"book_total_s": book_s, "image_size": profile.image_size,
                                  "epochs": profile.epochs, "offline_aug": profile.offline_aug,
                                  "precision": book.get("precision"),
                                  "training_s": float(runs["train_seconds"].sum()),
@@ -107,9 +102,7 @@ def main() -> None:
               "default_profile_is_closest": bool(
                   (chosen["image size (px)"], chosen["epochs"], chosen["offline 6×"])
                   == (profile.image_size, profile.epochs, profile.offline_aug))}
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "options.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(json.dumps(result, indent=2, default=str))
+    write_result(OUT / "options.json", result)
 
 
 if __name__ == "__main__":

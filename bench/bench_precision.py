@@ -24,14 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import envelope, write_result
 
+from glioma_lib.config import get_profile
 from glioma_lib.models import create, param_groups
 from glioma_lib.models.device import to_input
 from glioma_lib.models.registry import REGISTRY
@@ -42,10 +43,9 @@ OUT = Path(__file__).parent / "results"
 CPU = torch.device("cpu")
 
 
-def _machine() -> dict:
-    return {"machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "cpu_has_bf16": cpu_has_bf16(),
+def _machine(profile=None) -> dict:
+    """The provenance envelope (``bench/_common.py``) with the CPU's bf16 and the allocator."""
+    return {**envelope(profile), "cpu_has_bf16": cpu_has_bf16(),
             "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
                                                           "MALLOC_TRIM_THRESHOLD_")}}
 
@@ -81,6 +81,7 @@ def _steps(model, size: int, batch: int, choice: str):
 
 
 def throughput(args) -> dict:
+    env = {**_machine(), "backbone": ", ".join(args.backbones)}  # random init, no recipe
     rows = []
     for name in args.backbones:
         for size in args.sizes:
@@ -106,7 +107,7 @@ def throughput(args) -> dict:
                                                 / best[("fp32", "infer")], 3)
             rows.append(row)
             print(json.dumps(row), flush=True)
-    return {**_machine(), "batch": args.batch, "rounds": args.rounds,
+    return {**env, "batch": args.batch, "rounds": args.rounds,
             "min_steps": args.min_steps, "min_seconds": args.min_seconds,
             "method": "random-init networks, random uint8 images through the library's input "
                       "path, channels_last, Adam; interleaved fp32/bf16 rounds, best of each",
@@ -114,13 +115,11 @@ def throughput(args) -> dict:
 
 
 def compile_trial(args) -> dict:
-    from glioma_lib.config import get_profile
-
     profile = get_profile("default")
     size, batch = profile.image_size, profile.batch_size
     n_train = int(profile.n_lgg + profile.n_hgg) * profile.n_slices * 7 // 10  # one epoch
     steps = max(1, n_train // batch)
-    result = {**_machine(), "backbone": "googlenet", "size": size, "batch": batch,
+    result = {**_machine(profile), "backbone": "googlenet", "size": size, "batch": batch,
               "steps": steps, "precision": "bf16"}
     for mode in ("eager", "compiled"):
         torch.manual_seed(0)
@@ -152,12 +151,12 @@ def compile_trial(args) -> dict:
 
 
 def equivalence(args) -> dict:
-    from glioma_lib.config import get_profile
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.metrics import report
     from glioma_lib.training.experiment import run_protocol
 
     base = get_profile("default")
+    env = _machine(base)  # taken at the start: the checkout that ran it
     data = prepare_data(base, None, progress=False)
     runs = []
     for seed in args.seeds:
@@ -191,7 +190,7 @@ def equivalence(args) -> dict:
     from glioma_lib.reporting.bench_precision import equivalence_summary
 
     cohort = read_cohort_config(synthetic_root(base)) or {}
-    return {**_machine(), "profile": base.name, "image_size": base.image_size,
+    return {**env, "image_size": base.image_size,
             "epochs": base.epochs, "offline_aug": base.offline_aug, "sequence": "flair",
             "protocol": "patient", "data": data.source,
             "generator_version": cohort.get("generator_version"), "runs": runs,
@@ -212,10 +211,7 @@ def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     result = {"throughput": throughput, "compile": compile_trial,
               "equivalence": equivalence}[args.part](args)
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"precision_{args.part}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {path}")
+    write_result(OUT / f"precision_{args.part}.json", result)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,14 @@ Makefile to compare allocators (the JSON records them).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from _common import envelope, write_result
 
 from glioma_lib.models import create, param_groups
 from glioma_lib.models.device import to_input
@@ -45,6 +44,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--steps", type=int, default=6)
     args = ap.parse_args()
+    env = {**envelope(), "backbone": "googlenet"}  # random init, no profile's recipe
     torch.manual_seed(0)
     model = create("googlenet", weights=None).to(memory_format=torch.channels_last).train()
     opt = torch.optim.Adam(param_groups(model))
@@ -71,8 +71,7 @@ def main() -> None:
     model_rate = _rate(model_only, args.batch, args.steps)
     real_rate = _rate(real_path, args.batch, args.steps)
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-        "size": args.size, "batch": args.batch, "steps": args.steps,
+        **env, "size": args.size, "batch": args.batch, "steps": args.steps,
         "precision": precision_name("cpu"),
         "model_only_img_per_s": model_rate, "real_path_img_per_s": real_rate,
         "ratio": real_rate / model_rate, "target_ratio": 0.9,
@@ -80,10 +79,8 @@ def main() -> None:
         "malloc_env": {k: os.environ.get(k) for k in ("MALLOC_MMAP_MAX_",
                                                       "MALLOC_TRIM_THRESHOLD_")},
     }
-    OUT.mkdir(parents=True, exist_ok=True)
     tag = "tuned" if os.environ.get("MALLOC_MMAP_MAX_") == "0" else "glibc"
-    (OUT / f"train_{args.size}_{tag}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(OUT / f"train_{args.size}_{tag}.json", result)
 
 
 if __name__ == "__main__":

@@ -19,3 +19,20 @@ def test_bench_script_imports(path, monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # runs the imports, not main (__name__ differs)
     assert module.__doc__, f"{path.name}: no docstring saying what it measures"
+
+
+#: Scripts that write no ``bench/results`` JSON through the envelope: the GPU check runs on a
+#: device machine without the checkout's git history (its JSON says which device and torch),
+#: and bench_shapes refits the generator's shapes file, not a measurement.
+NO_ENVELOPE = {"_common", "gpu_check", "bench_shapes"}
+
+
+@pytest.mark.parametrize("path", [p for p in SCRIPTS if p.stem not in NO_ENVELOPE],
+                         ids=[p.stem for p in SCRIPTS if p.stem not in NO_ENVELOPE])
+def test_bench_script_records_provenance(path):
+    """Every result records machine, CPU capability, commit, clean flag, backbone and recipe
+    (``_common.envelope``) and is written atomically (``_common.write_result``)."""
+    source = path.read_text()
+    assert "envelope(" in source, f"{path.name}: its result has no provenance envelope"
+    assert "write_result(" in source, f"{path.name}: writes its result without write_result"
+    assert ".write_text(json.dumps" not in source, f"{path.name}: a non-atomic result write"

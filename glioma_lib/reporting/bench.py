@@ -293,7 +293,8 @@ def layout_text(path) -> str:
     data = read_result(path)
     if data is None:
         return f"Not measured yet: {Path(path).name} (run bench/bench_layout.py on a built book)."
-    where = (f"In the {data['profile']} book built at commit {data['commit']}, "
+    built = data.get("book_commit", data["commit"])  # older results: the checkout's commit
+    where = (f"In the {data['profile']} book built at commit {built}, "
              f"{data['tables']} tables checked in Chromium at "
              f"{' and '.join(f'{w} px' for w in data['widths'])}")
     if not data["problems"]:

@@ -273,3 +273,6 @@ def test_layout_text_says_whether_the_book_reads_whole(tmp_path):
         {**base, "problems": ["1280 px, notebooks/07_sites.html: Table 28 scrolls sideways"]}))
     assert "1 problems, first 1280 px, notebooks/07_sites.html: Table 28" in \
         layout_text(tmp_path / "bad.json")
+    (tmp_path / "later.json").write_text(json.dumps(
+        {**base, "book_commit": "def5678", "problems": []}))  # measured at a later checkout
+    assert "built at commit def5678" in layout_text(tmp_path / "later.json")
