@@ -324,4 +324,20 @@ def compare_builds(reference: str | Path, other: str | Path) -> tuple[pd.DataFra
                f"chapters that train)" if trained else "")
             + f", where the probe of the two machines' training rate differs "
               f"{ref['probe_img_s'] / new['probe_img_s']:.2f}×.")
-    return table, text
+    return table, text + _on_reference_text(new, ref["probe_img_s"] / new["probe_img_s"])
+
+
+def _on_reference_text(new: dict, slower: float) -> str:
+    """The sentence on what a build on a slower machine means on the reference machine: its
+    total divided by the probe ratio, against the budget it records, and its printed ETA."""
+    total = new["total_with_cohort_s"]
+    text = (f" Divided by that ratio, its {total / 60:.1f} min are "
+            f"{total / slower / 60:.1f} min on the reference machine")
+    budget = new.get("budget_s")
+    if budget:
+        text += (f", {'within' if total / slower <= budget else 'over'} the "
+                 f"{budget / 60:.0f}-minute budget")
+    if new.get("eta_s"):
+        text += (f"; the estimate printed before it started said {new['eta_s'] / 60:.0f} min "
+                 f"here ({new['eta_over_measured']:.2f}× the time it took)")
+    return text + "."

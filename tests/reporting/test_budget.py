@@ -174,5 +174,12 @@ def test_two_builds_compare_chapter_by_chapter_beside_the_probe(tmp_path):
     assert table.loc["jupyter-book", "ratio"] == pytest.approx(1.0)
     assert table.loc["probe (img/s)", "ratio"] == pytest.approx(1.5)
     assert "commit bbb" in text and "1.50× to 1.50×" in text and "differs 1.50×" in text
+    assert "its 24.5 min are 16.3 min on the reference machine." in text
+    slow = json.loads((tmp_path / "b.json").read_text())
+    (tmp_path / "b.json").write_text(json.dumps(
+        {**slow, "budget_s": 900, "eta_s": 1500, "eta_over_measured": 1500 / 1470}))
+    text = compare_builds(tmp_path / "a.json", tmp_path / "b.json")[1]
+    assert "16.3 min on the reference machine, over the 15-minute budget" in text
+    assert "said 25 min here (1.02× the time it took)" in text
     missing, says = compare_builds(tmp_path / "a.json", tmp_path / "none.json")
     assert "none.json" in says and "not measured" in missing.iloc[0, 0]

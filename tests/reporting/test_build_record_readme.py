@@ -24,15 +24,15 @@ def test_readme_block_is_the_generated_sentence(name):
 
 def test_book_time_text_and_update(tmp_path):
     (tmp_path / "book_default_fp32.json").write_text(json.dumps(
-        {"book_s": 2000, "total_with_cohort_s": 2100.0, "precision": "fp32",
+        {"book_s": 2000, "total_with_cohort_s": 2100.0, "precision": "fp32", "probe_img_s": 177.3,
          "cpu_capability": "AVX2", "commit": "abc1234+changes", "machine": "x86_64, 2 cores"}))
     text = book_time_text(tmp_path)
     assert "35.0 minutes on a CPU without native bf16 (fp32, torch capability AVX2, commit " \
            "abc1234+changes)" in text and "not yet measured on a CPU with native bf16" in text
     (tmp_path / "book_default_fp32_second_machine.json").write_text(json.dumps(
         {"total_with_cohort_s": 3000.0, "probe_img_s": 118.2, "commit": "def5678"}))
-    assert "slower machine of that kind (probe 118 img/s), 50.0 minutes (commit def5678)" \
-           in book_time_text(tmp_path)
+    assert "slower machine of that kind (probe 118 img/s), 50.0 minutes (commit def5678), " \
+           "33.3 at the first machine's probe rate" in book_time_text(tmp_path)
     assert gpu_projection_text(tmp_path).startswith("Not measured on a GPU yet")
     readme = tmp_path / "README.md"
     blocks = "".join(f"<!-- {n}:start -->\nold\n<!-- {n}:end -->\n" for n in README_BLOCKS)
