@@ -14,6 +14,10 @@ the choice that sized the default profile. Its main networks (the full recipe) w
 from random initialisation or EfficientNet-Lite0 from ImageNet, 3 or 5 epochs, projected from
 ``book_default_fp32.json`` and its model cards with both backbones' training rates measured
 here by :func:`glioma_lib.training.probe.probe_rate`. Writes ``options_fp32.json``.
+``--fp32 book_default_fp32_second_machine.json`` projects from a cold build made on another
+machine of that kind (its model cards must be the ones under ``results/default/models/``) and
+divides every projection by the two machines' probe ratio, so the minutes are the reference
+machine's.
 """
 
 from __future__ import annotations
@@ -49,27 +53,38 @@ FP32_OPTIONS = (("efficientnet_lite0", 10), ("efficientnet_lite0", 8), ("efficie
                 ("efficientnet_lite0", 3), ("googlenet", 5), ("googlenet", 3))
 
 
-def fp32_options() -> dict:
-    """The main backbone and epochs of the default profile on a CPU without native bf16."""
+def fp32_options(build: str = "book_default_fp32.json") -> dict:
+    """The main backbone and epochs of the default profile on a CPU without native bf16, from
+    the cold build ``build`` made on this machine (its models in ``results/default/models``):
+    a build other than the reference is scaled to the reference machine by the two probe
+    rates (cores of one kind differ up to 1.7× between machines)."""
     profile = get_profile("default")
     env = envelope(profile)  # taken at the start: the checkout that ran it
-    book = json.loads((OUT / "book_default_fp32.json").read_text())
+    book = json.loads((OUT / build).read_text())
+    reference = json.loads((OUT / "book_default_fp32.json").read_text())
+    slower = reference["probe_img_s"] / book["probe_img_s"]  # 1.0 for the reference itself
     runs = training_runs(stage_dir(profile, "models"))
     rates = {b: probe_rate(b, profile.image_size, profile.batch_size, profile.precision,
                            seconds=10.0) for b in sorted({b for b, _ in FP32_OPTIONS})}
     book_s, budget = book["total_with_cohort_s"], book["budget_s"]
     main = (~runs["light"]) & (runs["backbone"] == profile.backbone)
     measured = (profile.backbone, int(runs.loc[main, "epochs"].iloc[0]))
+    scaled = "" if build == "book_default_fp32.json" else f" here ÷ {slower:.2f}"
     rows = []
     for backbone, epochs in FP32_OPTIONS:
-        seconds = main_backbone_option(runs, book_s, rates, measured[0], backbone, epochs)
+        seconds = main_backbone_option(runs, book_s, rates, measured[0], backbone,
+                                       epochs) / slower
         rows.append({"main backbone": backbone, "epochs": epochs,
                      "book (min)": seconds / 60, "fits": seconds <= HEADROOM * budget,
-                     "how": "measured" if (backbone, epochs) == measured else "projected"})
+                     "how": ("measured" if (backbone, epochs) == measured else "projected")
+                     + scaled})
     chosen = next((r for r in rows if r["fits"]), None)
     return {**env, "rates_img_s": rates, "measured_build": {"book_total_s": book_s,
+                                                     "file": build,
                                                      "commit": book.get("commit"),
+                                                     "probe_img_s": book["probe_img_s"],
                                                      "main": list(measured)},
+            "reference_probe_img_s": reference["probe_img_s"], "scaled_by": 1 / slower,
             "budget_s": budget, "headroom": HEADROOM, "rows": rows, "closest_to_paper": chosen,
             "default_profile_is_closest": chosen is not None
             and (chosen["main backbone"], chosen["epochs"]) == (profile.backbone,
@@ -77,8 +92,9 @@ def fp32_options() -> dict:
 
 
 def main() -> None:
-    if "--fp32" in sys.argv[1:]:
-        write_result(OUT / "options_fp32.json", fp32_options())
+    if "--fp32" in sys.argv[1:]:  # optionally --fp32 BUILD.json (default the reference)
+        rest = sys.argv[sys.argv.index("--fp32") + 1:]
+        write_result(OUT / "options_fp32.json", fp32_options(*rest[:1]))
         return
     profile = get_profile("default")
     env = envelope(profile)
