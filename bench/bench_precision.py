@@ -12,7 +12,8 @@ Three parts, each writing its own JSON under ``bench/results/``:
                 in fp32 and bf16 with each seed (3 set in advance: 2022, 1, 2; more can be
                 added): validation loss, AUC and accuracy, and whether bf16 sits within
                 fp32's seed-to-seed spread (``reporting.bench.equivalence_summary``)
-                → ``precision_equivalence.json``.
+                → ``precision_equivalence.json``. Every run is trained in the arithmetic it
+                names (checked against its model card), never the book's cached `auto` one.
 
     python bench/bench_precision.py throughput
     python bench/bench_precision.py compile
@@ -161,15 +162,15 @@ def equivalence(args) -> dict:
     runs = []
     for seed in args.seeds:
         for choice in ("fp32", "bf16"):
+            # always the arithmetic named: the book's own model under `auto` may have been
+            # trained in another arithmetic on another CPU (its cache is keyed on `auto`), so
+            # each run is its own (another seed or arithmetic: another content, another folder)
             profile = replace(base, seed=seed, precision=choice)
-            # the book's own patient-protocol FLAIR model is one of the runs (same manifest:
-            # reused from its cache, with its measured history) where seed and arithmetic match
-            same = seed == base.seed and precision_name(CPU, choice) == precision_name(
-                CPU, base.precision)
             start = time.perf_counter()
-            # another seed or arithmetic is another run: its content names its own folder
-            run = run_protocol(data, "patient", profile=None if same else profile,
-                               sequences=("flair",))
+            run = run_protocol(data, "patient", profile=profile, sequences=("flair",))
+            trained = run.runs["flair"].model.card["precision"]
+            if trained != precision_name(CPU, choice, base.backbone):
+                raise SystemExit(f"seed {seed}: the {choice} run was trained in {trained}")
             history = run.runs["flair"].history
             val = report(run.val_predictions["label"], run.val_predictions["p_flair"])
             # the same model evaluated in fp32: does inference arithmetic move the figures?
@@ -177,7 +178,7 @@ def equivalence(args) -> dict:
             fp32_loss, fp32_acc, _ = evaluate(run.runs["flair"].model,
                                               data.slices.array("flair")[val_rows],
                                               data.slices.labels[val_rows], precision="fp32")
-            runs.append({"precision": choice, "seed": seed,
+            runs.append({"precision": choice, "trained_in": trained, "seed": seed,
                          "val_loss_fp32_inference": fp32_loss,
                          "val_accuracy_fp32_inference": fp32_acc,
                          "val_loss": float(history["val_loss"].min()),
