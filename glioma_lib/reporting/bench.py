@@ -82,6 +82,15 @@ def meets(row: dict, value: float) -> bool | None:
     return None
 
 
+def _per_probe(seconds: float, build: Path, reference: Path) -> float | None:
+    """``seconds`` measured with ``build``'s probe rate, at ``reference``'s (None when the
+    reference is not measured)."""
+    if not reference.exists():
+        return None
+    here, there = (json.loads(p.read_text()).get("probe_img_s") for p in (build, reference))
+    return seconds * here / there if here and there else None
+
+
 def bench_summary(folder, targets=None) -> pd.DataFrame:
     """Every performance target of the project beside its measured value.
 
@@ -90,7 +99,9 @@ def bench_summary(folder, targets=None) -> pd.DataFrame:
     Args:
         folder: ``bench/results``.
         targets: the targets file (default ``bench/targets.json``): a list of ``file``,
-            ``key``, ``label`` and optionally ``at_most`` / ``at_least`` / ``target`` text.
+            ``key``, ``label`` and optionally ``at_most`` / ``at_least`` / ``target`` text,
+            and ``per_probe_of``: another build's file, whose machine the value is scaled to
+            by the two ``probe_img_s`` (a build made on a slower machine of the same kind).
 
     Example:
         >>> bench_summary(project_root() / "bench" / "results")
@@ -101,6 +112,8 @@ def bench_summary(folder, targets=None) -> pd.DataFrame:
     for row in json.loads(targets.read_text()):
         path = folder / row["file"]
         value = json.loads(path.read_text()).get(row["key"]) if path.exists() else None
+        if value is not None and "per_probe_of" in row:
+            value = _per_probe(value, path, folder / row["per_probe_of"])
         target = _target(row)
         if value is None:
             rows.append({"measure": row["label"], "value": "not measured", "target": target,

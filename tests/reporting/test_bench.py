@@ -15,6 +15,15 @@ def test_bench_summary_marks_targets_and_missing_files(tmp_path):
     assert table.loc["slice stage time / bare NIfTI reading", "met"] == "no"
     assert table.loc["glioma-grade predict, one patient, 224 px (s)", "met"] == "yes"
     assert table.loc["smoke book (s)", "value"] == "not measured"
+    scaled = "that build at the first machine's probe rate (its seconds × its probe / the " \
+             "first's) (s)"
+    assert table.loc[scaled, "value"] == "not measured"
+    (tmp_path / "book_default_fp32_second_machine.json").write_text(json.dumps(
+        {"total_with_cohort_s": 3300.0, "probe_img_s": 120.0}))
+    (tmp_path / "book_default_fp32.json").write_text(json.dumps(
+        {"total_with_cohort_s": 2200.0, "probe_img_s": 180.0}))
+    table = bench_summary(tmp_path)
+    assert table.loc[scaled, "value"] == "2,200" and table.loc[scaled, "met"] == "yes"
     one = bench_table(tmp_path / "predict.json", {"command_with_mask_s": "command (s)"})
     assert one.loc["command (s)", "value"] == "4.0"
     assert "not measured" in bench_table(tmp_path / "nope.json").iloc[0, 0]
