@@ -157,7 +157,9 @@ def equivalence_verdict(path, seeds: list[int] | None = None) -> str:
     if shift is not None:
         text += (f"; evaluated in fp32, the bf16-trained models' validation loss moves by at "
                  f"most {shift:.3f}, so what differs comes from training, not inference")
-    return text + f"; bf16 trained {result['train_speedup']:.2f}× faster"
+    speedup = result["train_speedup"]  # fp32's seconds / bf16's
+    return text + (f"; bf16 trained {speedup:.2f}× faster" if speedup >= 1 else
+                   f"; bf16 trained slower, at {speedup:.2f}× fp32's speed")
 
 
 MEASURE_NAMES = {"val_accuracy": "accuracy", "val_auc": "AUC", "val_loss": "loss"}

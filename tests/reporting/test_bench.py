@@ -99,6 +99,11 @@ def test_precision_and_option_tables_read_their_files(tmp_path):
     assert equivalence_summary(runs)["bf16_models_fp32_inference_loss_shift"] == \
         pytest.approx(0.01)
     assert verdict.endswith("2.00× faster")
+    slow = [{**r, "train_seconds": r["train_seconds"] * (4 if r["precision"] == "bf16" else 1)}
+            for r in runs]  # bf16 at 0.5× fp32's speed (a backbone bf16 does not help)
+    (tmp_path / "slow.json").write_text(json.dumps({"runs": slow}))
+    assert equivalence_verdict(tmp_path / "slow.json", seeds=[1, 2]).endswith(
+        "bf16 trained slower, at 0.50× fp32's speed")
     rows = [{"image size (px)": s, "epochs": 5, "offline 6×": False, "book (min)": m,
              "fits": m <= 45, "how": "projected"} for s, m in ((96, 30.0), (128, 40.0),
                                                               (224, 90.0))]
