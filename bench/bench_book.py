@@ -68,7 +68,8 @@ def main() -> None:
 
     result = {**envelope(profile), "image_size": profile.image_size, "epochs": profile.epochs,
               "offline_aug": profile.offline_aug,
-              "precision": precision_name(pick_device(), profile.precision)}
+              "precision": precision_name(pick_device(), profile.precision,
+                                          profile.backbone)}
 
     from glioma_lib.reporting.budget import profile_fingerprint
     from glioma_lib.training.precision import cpu_has_bf16
