@@ -61,6 +61,7 @@ def main() -> None:
     from glioma_lib.data.stages import prepare_data
     from glioma_lib.evaluation.metrics import report
     from glioma_lib.evaluation.vote import patient_mean
+    from glioma_lib.reporting.budget import REFERENCE_BUILD
     from glioma_lib.training.crossval import cv_option
     from glioma_lib.training.probe import probe_rate
     from glioma_lib.training.recipe import cv_recipe_for, run_recipe
@@ -102,10 +103,10 @@ def main() -> None:
                              "seconds": seconds})
                 print(json.dumps(rows[-1]), flush=True)
     probe = probe_rate(base.backbone, base.image_size, base.batch_size, base.precision)
-    reference = json.loads((OUT / "book_default_fp32.json").read_text())
+    reference = json.loads((OUT / REFERENCE_BUILD).read_text())
     result = {**env, "sequence": "flair", "folds": args.folds,
               "current": current, "cv_family_networks": CV_FAMILY_NETWORKS,
-              "probe_img_s": probe, "reference_build": "book_default_fp32.json",
+              "probe_img_s": probe, "reference_build": REFERENCE_BUILD,
               "reference_probe_img_s": reference["probe_img_s"],
               "reference_book_s": reference["total_with_cohort_s"],
               "budget_s": reference["budget_s"], "rows": rows}

@@ -30,9 +30,11 @@ from _common import envelope, write_result
 
 from glioma_lib.config import get_profile, stage_dir
 from glioma_lib.reporting.budget import (
+    REFERENCE_BUILD,
     closest_to_paper,
     main_backbone_option,
     option_table,
+    probe_ratio,
     training_runs,
 )
 from glioma_lib.training.probe import probe_rate
@@ -53,7 +55,7 @@ FP32_OPTIONS = (("efficientnet_lite0", 10), ("efficientnet_lite0", 8), ("efficie
                 ("efficientnet_lite0", 3), ("googlenet", 5), ("googlenet", 3))
 
 
-def fp32_options(build: str = "book_default_fp32.json") -> dict:
+def fp32_options(build: str = REFERENCE_BUILD) -> dict:
     """The main backbone and epochs of the default profile on a CPU without native bf16, from
     the cold build ``build`` made on this machine (its models in ``results/default/models``):
     a build other than the reference is scaled to the reference machine by the two probe
@@ -61,15 +63,15 @@ def fp32_options(build: str = "book_default_fp32.json") -> dict:
     profile = get_profile("default")
     env = envelope(profile)  # taken at the start: the checkout that ran it
     book = json.loads((OUT / build).read_text())
-    reference = json.loads((OUT / "book_default_fp32.json").read_text())
-    slower = reference["probe_img_s"] / book["probe_img_s"]  # 1.0 for the reference itself
+    reference = json.loads((OUT / REFERENCE_BUILD).read_text())
+    slower = probe_ratio(reference, book)  # 1.0 for the reference itself
     runs = training_runs(stage_dir(profile, "models"))
     rates = {b: probe_rate(b, profile.image_size, profile.batch_size, profile.precision,
                            seconds=10.0) for b in sorted({b for b, _ in FP32_OPTIONS})}
     book_s, budget = book["total_with_cohort_s"], book["budget_s"]
     main = (~runs["light"]) & (runs["backbone"] == profile.backbone)
     measured = (profile.backbone, int(runs.loc[main, "epochs"].iloc[0]))
-    scaled = "" if build == "book_default_fp32.json" else f" here ÷ {slower:.2f}"
+    scaled = "" if build == REFERENCE_BUILD else f" here ÷ {slower:.2f}"
     rows = []
     for backbone, epochs in FP32_OPTIONS:
         seconds = main_backbone_option(runs, book_s, rates, measured[0], backbone,

@@ -83,12 +83,16 @@ def meets(row: dict, value: float) -> bool | None:
 
 
 def _per_probe(seconds: float, build: Path, reference: Path) -> float | None:
-    """``seconds`` measured with ``build``'s probe rate, at ``reference``'s (None when the
-    reference is not measured)."""
+    """``seconds`` measured with ``build``'s probe rate, at ``reference``'s
+    (:func:`~glioma_lib.reporting.budget.on_reference`; None when either has no probe)."""
+    from .budget import on_reference
+
     if not reference.exists():
         return None
-    here, there = (json.loads(p.read_text()).get("probe_img_s") for p in (build, reference))
-    return seconds * here / there if here and there else None
+    here, there = (json.loads(p.read_text()) for p in (build, reference))
+    if not (here.get("probe_img_s") and there.get("probe_img_s")):
+        return None
+    return on_reference(seconds, here, there)
 
 
 def bench_summary(folder, targets=None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .bench import not_measured, read_result
+from .budget import on_reference
 from .provenance import generator_problem
 
 #: The options table's AUC columns: the validation patients' (ranks the options) and the test
@@ -98,7 +99,6 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
                                   f"measurement: {problem}; rerun bench/bench_cv_options.py")
     runs = pd.DataFrame(data["rows"])
     runs["slices"] = runs["slices"].astype(str)
-    scale = data["probe_img_s"] / data["reference_probe_img_s"]  # seconds here → there
     option = runs.groupby(["slices", "epochs"], sort=False)
     table = pd.DataFrame(index=option.size().index)
     if "val_patient_auc" in runs:  # what ranks the options: the validation patients only
@@ -108,7 +108,8 @@ def cv_options_table(path, chosen: tuple[str, int] | None = None) -> pd.DataFram
         table[f"fold {fold} test AUC"] = part.set_index(["slices", "epochs"])["test_patient_auc"]
     table["s / network here"] = option["seconds"].mean()
     cur = (str(data["current"]["slices"]), int(data["current"]["epochs"]))
-    extra = (table["s / network here"] - table.loc[cur, "s / network here"]) * scale
+    extra = on_reference(table["s / network here"] - table.loc[cur, "s / network here"],
+                         data, {"probe_img_s": data["reference_probe_img_s"]})
     table["book (min, AVX2 fp32)"] = (data["reference_book_s"]
                                       + data["cv_family_networks"] * extra) / 60
     table["fits 45 min"] = (table["book (min, AVX2 fp32)"] * 60 <= data["budget_s"]).map(

@@ -19,6 +19,42 @@ import numpy as np
 import pandas as pd
 
 OFFLINE_FACTOR = 6  # the paper's offline expansion: each slice and 5 transformed copies
+#: The cold build every machine-to-machine scaling is against (``bench/results/``): the
+#: default book on a CPU without native bf16 (AVX2, fp32), where its 45-minute budget holds.
+REFERENCE_BUILD = "book_default_fp32.json"
+
+
+def probe_ratio(reference: dict, build: dict) -> float:
+    """How many times slower ``build``'s machine trains than ``reference``'s: the ratio of
+    their probe rates (``probe_img_s``, :func:`glioma_lib.training.probe.probe_rate`; 1.0 for
+    one machine). Cores of one kind differ up to 1.7× between machines, so every bench that
+    quotes seconds of another machine divides by it (:func:`on_reference`).
+
+    Args:
+        reference: the reference machine's bench JSON (:data:`REFERENCE_BUILD`).
+        build: a bench JSON with a ``probe_img_s``.
+
+    Example:
+        >>> probe_ratio({"probe_img_s": 180.0}, {"probe_img_s": 120.0})
+        1.5
+    """
+    return float(reference["probe_img_s"]) / float(build["probe_img_s"])
+
+
+def on_reference(seconds: float, build: dict, reference: dict) -> float:
+    """``seconds`` measured on ``build``'s machine, as the reference machine would take them
+    (divided by :func:`probe_ratio`).
+
+    Args:
+        seconds: measured on ``build``'s machine.
+        build: that bench JSON (its ``probe_img_s``).
+        reference: the reference machine's bench JSON.
+
+    Example:
+        >>> on_reference(90.0, {"probe_img_s": 120.0}, {"probe_img_s": 180.0})
+        60.0
+    """
+    return seconds / probe_ratio(reference, build)
 
 
 def training_runs(models_root: str | Path) -> pd.DataFrame:
@@ -199,7 +235,7 @@ def expected_seconds(reference: dict, rate: float) -> dict[str, float]:
         >>> expected_seconds({"probe_img_s": 150, "notebooks_s": {"01_data": 60}}, 75.0)
         {'01_data': 120.0}
     """
-    scale = float(reference["probe_img_s"]) / rate
+    scale = probe_ratio(reference, {"probe_img_s": rate})  # the reference's seconds → here
     out = {name: s * scale for name, s in reference["notebooks_s"].items()}
     if reference.get("jupyter_book_s"):
         out["jupyter-book"] = float(reference["jupyter_book_s"])
@@ -310,8 +346,8 @@ def compare_builds(reference: str | Path, other: str | Path) -> tuple[pd.DataFra
             rows[label] = (ref[key], new[key])
     table = pd.DataFrame(rows, index=["reference (s)", "this build (s)"]).T
     table["ratio"] = table["this build (s)"] / table["reference (s)"]
-    table.loc["probe (img/s)"] = [ref["probe_img_s"], new["probe_img_s"],
-                                  ref["probe_img_s"] / new["probe_img_s"]]
+    slower = probe_ratio(ref, new)
+    table.loc["probe (img/s)"] = [ref["probe_img_s"], new["probe_img_s"], slower]
     table.index.name = "chapter"
     ratios = table.loc[chapters, "ratio"]
     trained = [c for c in chapters if ref["notebooks_s"][c] >= 60]  # the training chapters
@@ -322,20 +358,20 @@ def compare_builds(reference: str | Path, other: str | Path) -> tuple[pd.DataFra
             f"{ratios.max():.2f}× the reference's time"
             + (f" ({min(ratios[trained]):.2f}× to {max(ratios[trained]):.2f}× for the "
                f"chapters that train)" if trained else "")
-            + f", where the probe of the two machines' training rate differs "
-              f"{ref['probe_img_s'] / new['probe_img_s']:.2f}×.")
-    return table, text + _on_reference_text(new, ref["probe_img_s"] / new["probe_img_s"])
+            + f", where the probe of the two machines' training rate differs {slower:.2f}×.")
+    return table, text + _on_reference_text(new, ref)
 
 
-def _on_reference_text(new: dict, slower: float) -> str:
+def _on_reference_text(new: dict, ref: dict) -> str:
     """The sentence on what a build on a slower machine means on the reference machine: its
     total divided by the probe ratio, against the budget it records, and its printed ETA."""
     total = new["total_with_cohort_s"]
+    there = on_reference(total, new, ref)
     text = (f" Divided by that ratio, its {total / 60:.1f} min are "
-            f"{total / slower / 60:.1f} min on the reference machine")
+            f"{there / 60:.1f} min on the reference machine")
     budget = new.get("budget_s")
     if budget:
-        text += (f", {'within' if total / slower <= budget else 'over'} the "
+        text += (f", {'within' if there <= budget else 'over'} the "
                  f"{budget / 60:.0f}-minute budget")
     if new.get("eta_s"):
         text += (f"; the estimate printed before it started said {new['eta_s'] / 60:.0f} min "

@@ -162,7 +162,9 @@ def book_time_text(results: str | Path) -> str:
         'Measured cold, cohort included, on 2 co'
     """
     parts, cores = [], "2 cores"
-    for name, kind in (("book_default_fp32.json", "without native bf16"),
+    from .budget import REFERENCE_BUILD, on_reference
+
+    for name, kind in ((REFERENCE_BUILD, "without native bf16"),
                        ("book_default.json", "with native bf16")):
         path = Path(results) / name
         if not path.exists():
@@ -176,13 +178,12 @@ def book_time_text(results: str | Path) -> str:
     again = Path(results) / "book_default_fp32_second_machine.json"
     if again.exists():  # the same build on another machine of that kind
         d = json.loads(again.read_text())
-        ref = json.loads((Path(results) / "book_default_fp32.json").read_text())
-        slower = ref["probe_img_s"] / d["probe_img_s"]
+        ref = json.loads((Path(results) / REFERENCE_BUILD).read_text())
         parts[0] += (f"; made again on a slower machine of that kind (probe "
                      f"{d['probe_img_s']:.0f} img/s), {d['total_with_cohort_s'] / 60:.1f} "
                      f"minutes (commit {d.get('commit')}), "
-                     f"{d['total_with_cohort_s'] / slower / 60:.1f} at the first machine's "
-                     "probe rate")
+                     f"{on_reference(d['total_with_cohort_s'], d, ref) / 60:.1f} at the "
+                     "first machine's probe rate")
     return (f"Measured cold, cohort included, on {cores}: {parts[0]}, and {parts[1]} "
             "(`bench/bench_book.py --cold`; the appendix has every chapter).")
 

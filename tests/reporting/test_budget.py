@@ -183,3 +183,16 @@ def test_two_builds_compare_chapter_by_chapter_beside_the_probe(tmp_path):
     assert "said 25 min here (1.02× the time it took)" in text
     missing, says = compare_builds(tmp_path / "a.json", tmp_path / "none.json")
     assert "none.json" in says and "not measured" in missing.iloc[0, 0]
+
+
+def test_seconds_of_a_slower_machine_are_divided_by_the_probe_ratio():
+    from glioma_lib.reporting.budget import REFERENCE_BUILD, on_reference, probe_ratio
+
+    reference, slow = {"probe_img_s": 180.0}, {"probe_img_s": 120.0}
+    assert probe_ratio(reference, slow) == pytest.approx(1.5)
+    assert probe_ratio(reference, reference) == 1.0
+    assert on_reference(90.0, slow, reference) == pytest.approx(60.0)
+    assert on_reference(90.0, reference, slow) == pytest.approx(135.0)  # a faster machine
+    assert REFERENCE_BUILD == "book_default_fp32.json"
+    with pytest.raises(KeyError):  # a build that measured no probe cannot be scaled
+        probe_ratio(reference, {})
