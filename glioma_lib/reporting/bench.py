@@ -66,6 +66,9 @@ def format_measure(value) -> str:
 
 def _target(row: dict) -> str:
     """The target as text (``"—"`` where a row only reports)."""
+    if "at_most" in row and "at_least" in row:
+        return row.get("target", f"{format_measure(row['at_least'])}–"
+                                 f"{format_measure(row['at_most'])}")
     if "at_most" in row:
         return row.get("target", f"≤ {format_measure(row['at_most'])}")
     if "at_least" in row:
@@ -74,12 +77,11 @@ def _target(row: dict) -> str:
 
 
 def meets(row: dict, value: float) -> bool | None:
-    """Whether ``value`` meets the row's ``at_most`` / ``at_least`` bound (None: no bound)."""
-    if "at_most" in row:
-        return value <= row["at_most"]
-    if "at_least" in row:
-        return value >= row["at_least"]
-    return None
+    """Whether ``value`` meets every bound the row has (``at_most`` and / or ``at_least``: a
+    range where it has both), None where it has none."""
+    checks = ([value <= row["at_most"]] if "at_most" in row else []) \
+        + ([value >= row["at_least"]] if "at_least" in row else [])
+    return all(checks) if checks else None
 
 
 def _per_probe(seconds: float, build: Path, reference: Path) -> float | None:

@@ -55,6 +55,8 @@ def test_targets_file_is_read_and_bounds_are_checked():
 
     assert meets({"at_most": 5}, 4) and not meets({"at_most": 5}, 6)
     assert meets({"at_least": 0.9}, 1.0) and meets({}, 3) is None
+    estimate = {"at_least": 0.75, "at_most": 1.25}  # a range: both sides are checked
+    assert meets(estimate, 1.0) and not meets(estimate, 1.5) and not meets(estimate, 0.5)
 
 
 def test_precision_and_option_tables_read_their_files(tmp_path):
