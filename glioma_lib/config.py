@@ -203,6 +203,22 @@ def checkout_commit(root: Path | None = None) -> str | None:
     return head + ("+changes" if dirty else "")
 
 
+def build_origin() -> dict:
+    """Where this process computes: torch's CPU capability (``AVX2``, ``AVX512``), the GPU
+    (None without CUDA) and the checkout's commit (:func:`checkout_commit`, ``+changes`` for a
+    modified tree): what a model card records of its training and every caption of the build.
+
+    Example:
+        >>> sorted(build_origin())
+        ['commit', 'cpu_capability', 'gpu']
+    """
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "gpu": gpu,
+            "commit": checkout_commit()}
+
+
 def results_root() -> Path:
     """Where stages write: ``$GLIOMA_RESULTS`` or ``<repo>/results``."""
     return Path(os.environ.get("GLIOMA_RESULTS", project_root() / "results"))

@@ -71,3 +71,32 @@ def test_every_notebook_cell_has_a_unique_id():
         cells = json.loads(path.read_text())["cells"]  # raw: nbformat.read would add them
         ids = [cell.get("id") for cell in cells]
         assert all(ids) and len(set(ids)) == len(ids), path.name
+
+
+#: Exhibits of a cell that reads benchmark results but whose figures are not a result's:
+#: glue name → why no ``measured=``.
+NOT_MEASURED = {
+    "tbl_targets": "every result's value beside its target; the provenance table follows",
+    "tbl_provenance": "the provenance of every result is the table itself",
+    "tbl_table2": "computed in the build; the cell only glues the seed-spread sentence",
+}
+
+
+def test_every_exhibit_of_a_benchmark_result_says_which_cpu_and_commit_measured_it():
+    missing = []
+    for path in sorted((project_root() / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or not any(
+                    s in source for s in (".json", "bench/results", "gpu_check")):
+                continue
+            source = "\n".join(s for s in source.splitlines() if not s.startswith("%"))
+            for node in ast.walk(ast.parse(source)):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("table", "figure")
+                        and "exhibit" in ast.unparse(node.func.value)):
+                    name = ast.literal_eval(node.args[0])
+                    if name not in NOT_MEASURED and \
+                            "measured" not in {k.arg for k in node.keywords}:
+                        missing.append(f"{path.name}: {name}")
+    assert missing == [], "exhibits of bench results without measured=[…]"

@@ -8,7 +8,8 @@ in the text (:mod:`.exhibit`), the benchmark tables (:mod:`.bench`, :mod:`.bench
 option (:mod:`.budget`),
 the build record (:mod:`.build_record`), whether a built book reads at laptop and phone
 width (:mod:`.layout`), where each benchmark result comes from (:mod:`.provenance`) and which
-synthetic generator's networks grade the real patients best (:mod:`.ablation`).
+synthetic generator's networks grade the real patients best (:mod:`.ablation`);
+every caption names the CPU and commit that made it (:mod:`.origin`).
 
 Submodules import on first attribute access (``gl.reporting.provenance``)."""
 

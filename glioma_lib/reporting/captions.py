@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from ..config import Profile
+from .origin import trained_text
 
 
 def model_cards(*runs) -> list[dict]:
@@ -42,9 +43,9 @@ def _joined(values) -> str:
 
 def caption(profile: Profile, source: str, *runs, weights: str | None = None) -> str:
     """The provenance line every table and figure carries: profile, data and, when the item
-    shows trained models (``runs``), their initial weights and arithmetic as their model
-    cards recorded them (``fp32`` / ``bf16 autocast``), so the caption cannot disagree with
-    the models it shows.
+    shows trained models (``runs``), their initial weights, arithmetic (``fp32`` / ``bf16
+    autocast``) and the CPU and commit they were trained on, as their model cards recorded
+    them, so the caption cannot disagree with the models it shows.
 
     Args:
         profile: the run's profile.
@@ -61,7 +62,7 @@ def caption(profile: Profile, source: str, *runs, weights: str | None = None) ->
     if runs:
         cards = model_cards(*runs)
         parts += [f"weights: {weights or _joined(c['weights_note'] for c in cards)}",
-                  _joined(c["precision"] for c in cards)]
+                  _joined(c["precision"] for c in cards), trained_text(cards)]
     return "; ".join(parts)
 
 

@@ -30,6 +30,7 @@ import numbers
 import pandas as pd
 
 from .captions import made_by
+from .origin import built_line, measured_line
 
 
 def _cell(value, precision: int, percent: bool, na: str) -> str:
@@ -94,20 +95,27 @@ def markdown_table(frame: pd.DataFrame, precision: int = 3, percent: bool = Fals
     return "\n".join(lines)
 
 
-def _caption(caption: str, functions) -> str:
-    return (caption.strip() + " " + made_by(*functions).strip()).strip() if functions \
-        else caption.strip()
+def _caption(caption: str, functions, measured=()) -> str:
+    """The caption, the "Made by …" line, the benchmark results' origin where it shows any,
+    and the build's CPU and commit (:mod:`.origin`)."""
+    lines = [caption.strip(), made_by(*functions).strip() if functions else "",
+             measured_line(*measured) if measured else "", built_line()]
+    return " ".join(line for line in lines if line)
 
 
-def table(name: str, frame: pd.DataFrame, caption: str, *functions, **fmt) -> None:
+def table(name: str, frame: pd.DataFrame, caption: str, *functions, measured=(),
+          **fmt) -> None:
     """Glue a table for a ``{table}`` directive: ``<name>`` (markdown) and
-    ``<name>_caption`` (the caption, ending with the "Made by …" line of ``functions``).
+    ``<name>_caption`` (the caption, then the "Made by …" line of ``functions``, the CPU and
+    commit that measured the ``measured`` benchmark results, and the build's).
 
     Args:
         name: the glue name (``tbl_…``).
         frame: the table.
         caption: what the table shows, with its provenance (profile, data, weights).
         functions: the library functions behind it (:func:`~.captions.made_by`).
+        measured: the ``bench/results/*.json`` files its figures come from
+            (:func:`~.origin.measured_line`).
         fmt: :func:`markdown_table`'s options.
 
     Example:
@@ -119,10 +127,10 @@ def table(name: str, frame: pd.DataFrame, caption: str, *functions, **fmt) -> No
     from myst_nb import glue
 
     glue(name, Markdown(markdown_table(frame, **fmt)), display=False)
-    glue(f"{name}_caption", _caption(caption, functions), display=False)
+    glue(f"{name}_caption", _caption(caption, functions, measured), display=False)
 
 
-def figure(name: str, fig, caption: str, *functions) -> None:
+def figure(name: str, fig, caption: str, *functions, measured=()) -> None:
     """Glue a figure for a ``{glue:figure}`` directive: ``<name>`` (the image; the figure is
     closed, so the cell shows nothing) and ``<name>_caption``.
 
@@ -131,6 +139,7 @@ def figure(name: str, fig, caption: str, *functions) -> None:
         fig: a matplotlib figure, or an image (``IPython.display.Image``).
         caption: what the figure shows, with its provenance.
         functions: the library functions behind it.
+        measured: the ``bench/results/*.json`` files it shows.
 
     Example:
         >>> data = gl.prepare_data(gl.get_profile("smoke"))
@@ -144,4 +153,4 @@ def figure(name: str, fig, caption: str, *functions) -> None:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    glue(f"{name}_caption", _caption(caption, functions), display=False)
+    glue(f"{name}_caption", _caption(caption, functions, measured), display=False)

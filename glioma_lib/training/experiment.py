@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..config import SEQUENCE_NAMES, Profile, stage_dir
+from ..config import SEQUENCE_NAMES, Profile, build_origin, stage_dir
 from ..data.stages import Data
 from ..models.device import pick_device
 from ..models.registry import GliomaNet, create, load_model, model_card
@@ -144,7 +144,8 @@ def _train(spec: RunSpec, sequence: str, folder: Path, manifest: dict,
                              "light": spec.light, "train_images_per_epoch": len(x_tr),
                              "epochs": p.epochs, "n_classes": spec.n_classes,
                              "tumour_blanked": spec.blank, "class_weight": spec.class_weight,
-                             "train_seconds": float(history["seconds"].sum())})
+                             "train_seconds": float(history["seconds"].sum()),
+                             "trained_on": build_origin()})
     write_json(folder / "model.json", card)
     model.card = card
     (folder / "last.pt").unlink(missing_ok=True)  # best.pt is what is kept

@@ -27,10 +27,14 @@ class _Run:
 def test_caption_reads_weights_and_precision_from_the_model_cards():
     run = _Run(t1=_Model("fp32", "random init"), flair=_Model("fp32", "random init"))
     text = caption(get_profile("smoke"), "synthetic", run)
-    assert text.endswith("weights: random init; fp32") and "smoke" in text
+    old_card = "trained on a machine and commit not recorded (an older model card)"
+    assert text.endswith(f"weights: random init; fp32; {old_card}") and "smoke" in text
     mixed = _Run(t1=_Model("bf16 autocast", "ImageNet"))
+    mixed.runs["t1"].model.card["trained_on"] = {"cpu_capability": "AVX2", "gpu": None,
+                                                 "commit": "abc1234"}
     assert caption(get_profile("smoke"), "synthetic", run, {"cv": mixed}).endswith(
-        "weights: ImageNet; random init; bf16 autocast; fp32")  # the cards disagree: both said
+        "weights: ImageNet; random init; bf16 autocast; fp32; trained on CPU AVX2, commit "
+        "abc1234 (clean); a machine and commit not recorded (an older model card)")  # both
     assert "weights: see table; fp32" in caption(get_profile("smoke"), "x", run,
                                                   weights="see table")
     assert "weights" not in caption(get_profile("smoke"), "synthetic")

@@ -35,6 +35,12 @@ def test_early_fusion_light_recipe_and_capped_training_set(unit_data):
     assert manifest["precision"] == unit_data.profile.precision  # the choice, pinned
     card = json.loads((folder / "model.json").read_text())
     assert card["precision"] == precision_name("cpu", backbone="mobilenet_v2")  # what ran
+    import torch
+
+    from glioma_lib.config import checkout_commit
+
+    assert card["trained_on"] == {"cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                                  "gpu": None, "commit": checkout_commit()}  # where it ran
     assert manifest["slices"] == unit_data.slices.fingerprint
     assert json.loads((folder / "model.json").read_text())["sequence"] == "fusion"
     loaded = load_model(folder)
