@@ -151,8 +151,9 @@ def book_time_text(results: str | Path) -> str:
     """README's sentence on how long the cold default book took, from
     ``bench/results/book_default_fp32.json`` (a CPU without native bf16) and
     ``book_default.json`` (one with it), with each build's CPU capability and commit, and
-    the first build made again on another machine of its kind where there is one
-    (``book_default_fp32_second_machine.json``: its probe rate says how much slower).
+    each made again on another machine of its kind where there is one
+    (``<name>_second_machine.json``: its probe rate says how much slower, and its minutes at
+    the first machine's probe rate, :func:`~glioma_lib.reporting.budget.on_reference`).
 
     Args:
         results: ``bench/results``.
@@ -170,20 +171,19 @@ def book_time_text(results: str | Path) -> str:
         if not path.exists():
             parts.append(f"not yet measured on a CPU {kind}")
             continue
-        d = json.loads(path.read_text())
-        cores = d.get("machine", cores).split(", ")[-1]
-        total = d.get("total_with_cohort_s", d["book_s"])
-        parts.append(f"{total / 60:.1f} minutes on a CPU {kind} ({d['precision']}, torch "
-                     f"capability {d.get('cpu_capability')}, commit {d.get('commit')})")
-    again = Path(results) / "book_default_fp32_second_machine.json"
-    if again.exists():  # the same build on another machine of that kind
-        d = json.loads(again.read_text())
-        ref = json.loads((Path(results) / REFERENCE_BUILD).read_text())
-        parts[0] += (f"; made again on a slower machine of that kind (probe "
-                     f"{d['probe_img_s']:.0f} img/s), {d['total_with_cohort_s'] / 60:.1f} "
-                     f"minutes (commit {d.get('commit')}), "
-                     f"{on_reference(d['total_with_cohort_s'], d, ref) / 60:.1f} at the "
-                     "first machine's probe rate")
+        ref = json.loads(path.read_text())
+        cores = ref.get("machine", cores).split(", ")[-1]
+        total = ref.get("total_with_cohort_s", ref["book_s"])
+        parts.append(f"{total / 60:.1f} minutes on a CPU {kind} ({ref['precision']}, torch "
+                     f"capability {ref.get('cpu_capability')}, commit {ref.get('commit')})")
+        again = path.with_name(path.stem + "_second_machine.json")
+        if again.exists():  # the same build on another machine of that kind
+            d = json.loads(again.read_text())
+            parts[-1] += (f"; made again on a slower machine of that kind (probe "
+                          f"{d['probe_img_s']:.0f} img/s), {d['total_with_cohort_s'] / 60:.1f} "
+                          f"minutes (commit {d.get('commit')}), "
+                          f"{on_reference(d['total_with_cohort_s'], d, ref) / 60:.1f} at the "
+                          "first machine's probe rate")
     return (f"Measured cold, cohort included, on {cores}: {parts[0]}, and {parts[1]} "
             "(`bench/bench_book.py --cold`; the appendix has every chapter).")
 

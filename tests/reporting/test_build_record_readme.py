@@ -33,6 +33,16 @@ def test_book_time_text_and_update(tmp_path):
         {"total_with_cohort_s": 3000.0, "probe_img_s": 118.2, "commit": "def5678"}))
     assert "slower machine of that kind (probe 118 img/s), 50.0 minutes (commit def5678), " \
            "33.3 at the first machine's probe rate" in book_time_text(tmp_path)
+    (tmp_path / "book_default.json").write_text(json.dumps(
+        {"book_s": 1700, "total_with_cohort_s": 1800.0, "precision": "fp32", "probe_img_s": 200.0,
+         "cpu_capability": "AVX512", "commit": "aaa1111", "machine": "x86_64, 2 cores"}))
+    (tmp_path / "book_default_second_machine.json").write_text(json.dumps(
+        {"total_with_cohort_s": 3000.0, "probe_img_s": 125.0, "commit": "bbb2222"}))
+    text = book_time_text(tmp_path)  # each kind's second machine after its own first
+    assert text.index("33.3 at the first") < text.index("30.0 minutes on a CPU with native")
+    assert text.endswith("(probe 125 img/s), 50.0 minutes (commit bbb2222), 31.2 at the first "
+                         "machine's probe rate (`bench/bench_book.py --cold`; the appendix has "
+                         "every chapter).")
     assert gpu_projection_text(tmp_path).startswith("Not measured on a GPU yet")
     readme = tmp_path / "README.md"
     blocks = "".join(f"<!-- {n}:start -->\nold\n<!-- {n}:end -->\n" for n in README_BLOCKS)
