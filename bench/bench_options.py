@@ -6,7 +6,11 @@ model cards it left under ``results/default/models/``, whose ``train_seconds`` a
 and the bf16 training rates of ``bench/results/precision_throughput.json``; projects every
 option with :mod:`glioma_lib.reporting.budget`. Writes ``bench/results/options.json``.
 
-    python bench/bench_options.py
+    python bench/bench_options.py [book_default_second_machine.json]
+
+With a build other than ``book_default.json`` (made on another machine with native bf16, its
+model cards the ones under ``results/default/models/``), every projection is divided by the
+two machines' probe ratio, so the minutes are the first native machine's.
 
 ``--fp32`` (on a CPU without native bf16, or a Zen 4 made to compute like one with
 ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``, right after that CPU's cold build):
@@ -49,6 +53,9 @@ RECIPES = ((5, False), (10, False), (5, True))
 #: Share of the 45-minute budget an option may take (room for the projection's error and for
 #: laptops slower than the 2-core benchmark machine).
 HEADROOM = 0.9
+#: The first cold build on a CPU with native bf16: the machine the native options are
+#: projected at (a build made on another machine of that kind is scaled by the probe ratio).
+NATIVE_BUILD = "book_default.json"
 #: The main-network options of ``--fp32``, closest to the paper first: ImageNet transfer (the
 #: paper's method) before random initialisation, more epochs before fewer.
 FP32_OPTIONS = (("efficientnet_lite0", 10), ("efficientnet_lite0", 8), ("efficientnet_lite0", 5),
@@ -98,21 +105,28 @@ def main() -> None:
         rest = sys.argv[sys.argv.index("--fp32") + 1:]
         write_result(OUT / "options_fp32.json", fp32_options(*rest[:1]))
         return
+    build = sys.argv[1] if len(sys.argv) > 1 else NATIVE_BUILD  # optionally BUILD.json
     profile = get_profile("default")
     env = envelope(profile)
-    book = json.loads((OUT / "book_default.json").read_text())
+    book = json.loads((OUT / build).read_text())
+    reference = json.loads((OUT / NATIVE_BUILD).read_text())
+    slower = probe_ratio(reference, book)  # 1.0 for the first native build itself
     throughput = json.loads((OUT / "precision_throughput.json").read_text())
     runs = training_runs(stage_dir(profile, "models"))
-    book_s = book["total_with_cohort_s"]
+    runs["train_seconds"] /= slower  # every projection at the first native machine's rate
+    book_s = book["total_with_cohort_s"] / slower
     budget = book["budget_s"]
     options = [(s, e, o) for s in SIZES for e, o in RECIPES]
     table = option_table(runs, book_s, throughput, options, budget)
     chosen = closest_to_paper(table)
-    result = {**env, "measured_build": {"book_total_s": book_s, "image_size": profile.image_size,
+    result = {**env, "measured_build": {"file": build, "commit": book.get("commit"),
+                                        "probe_img_s": book["probe_img_s"],
+                                        "book_total_s": book_s, "image_size": profile.image_size,
                                  "epochs": profile.epochs, "offline_aug": profile.offline_aug,
                                  "precision": book.get("precision"),
                                  "training_s": float(runs["train_seconds"].sum()),
                                  "models": len(runs)},
+              "reference_probe_img_s": reference["probe_img_s"], "scaled_by": 1 / slower,
               "budget_s": budget,
               "rows": table.to_dict(orient="records"),
               "closest_to_paper": {k: (v.item() if hasattr(v, "item") else v)
