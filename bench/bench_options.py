@@ -118,6 +118,8 @@ def main() -> None:
     budget = book["budget_s"]
     options = [(s, e, o) for s in SIZES for e, o in RECIPES]
     table = option_table(runs, book_s, throughput, options, budget)
+    if build != NATIVE_BUILD:  # say so, as --fp32 does
+        table["how"] = table["how"] + f" here ÷ {slower:.2f}"
     chosen = closest_to_paper(table)
     result = {**env, "measured_build": {"file": build, "commit": book.get("commit"),
                                         "probe_img_s": book["probe_img_s"],
