@@ -175,9 +175,15 @@ def project_root() -> Path:
 RESULT_FILES = ("bench/results",)
 
 
+#: Where a copy of the project without its git history (a container image) is told its
+#: commit at build time (``docker build --build-arg GLIOMA_COMMIT=…``).
+COMMIT_ENV = "GLIOMA_COMMIT"
+
+
 def checkout_commit(root: Path | None = None) -> str | None:
     """The project checkout's short commit, with ``+changes`` when tracked files differ from
-    it (what a benchmark result records as its provenance), or None without git. Results
+    it (what a benchmark result records as its provenance); outside a git checkout the commit
+    the copy was made from (:data:`COMMIT_ENV`, a container image's), else None. Results
     (``bench/results/``, :data:`RESULT_FILES`) are outputs, not code: a bench that runs after
     another has written its JSON still runs on a clean tree.
 
@@ -199,7 +205,7 @@ def checkout_commit(root: Path | None = None) -> str | None:
                                 ".", *(f":(exclude){p}" for p in RESULT_FILES)],
                                cwd=root, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return None
+        return os.environ.get(COMMIT_ENV) or None
     return head + ("+changes" if dirty else "")
 
 

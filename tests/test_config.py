@@ -57,3 +57,7 @@ def test_checkout_commit_names_head_and_says_when_the_tree_differs(tmp_path, mon
     assert config.checkout_commit() == head + "+changes"
     monkeypatch.setattr(config, "project_root", lambda: tmp_path / "not-a-repo")
     assert config.checkout_commit() is None
+    monkeypatch.setenv(config.COMMIT_ENV, "abc1234")  # a container image told its commit
+    assert config.checkout_commit() == "abc1234"
+    monkeypatch.setattr(config, "project_root", lambda: tmp_path)
+    assert config.checkout_commit() == head + "+changes"  # a checkout's own git comes first
