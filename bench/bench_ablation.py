@@ -49,6 +49,7 @@ from glioma_lib.data.synth import SynthConfig
 from glioma_lib.data.synth_cohort import make_cohort
 from glioma_lib.real_sample import grade_real, real_auc, real_sets
 from glioma_lib.reporting.ablation import BOOK_ARM
+from glioma_lib.training.crossval import main_recipe_text
 from glioma_lib.training.recipe import run_recipe
 
 OUT = Path(__file__).parent / "results"
@@ -119,7 +120,8 @@ def main() -> None:
     previous = json.loads((OUT / "ablation.json").read_text()) if (
         OUT / "ablation.json").exists() else {}
     env = envelope(base)
-    result = {**env, "generator_4_commit": GENERATOR_4_COMMIT,
+    result = {**env, "networks_recipe": main_recipe_text(base),  # what its arms train
+              "generator_4_commit": GENERATOR_4_COMMIT,
               "real_sets": {role: str(path.name) for role, path in sets.items()},
               "arms": {k: v for k, v in previous.get("arms", {}).items()
                        if previous.get("commit") == env["commit"]}}

@@ -30,6 +30,9 @@ def arm_difference(arm: dict, book: dict, window: str = "mask", n_resamples: int
         window: ``"mask"`` or ``"automatic"``.
         n_resamples: bootstrap resamples.
         seed: the bootstrap's seed.
+        networks_recipe: the recipe of the networks its arms train (the patient protocol's,
+            :func:`~glioma_lib.training.crossval.main_recipe_text`): where the result records
+            it, the check is on it, so a new cross-validation recipe does not refuse it.
 
     Example:
         >>> rows = [{"patient_id": p, "grade": g, "window": "mask", "score_soft": s}
@@ -54,7 +57,8 @@ def _moved(d: dict | None) -> str:
     return "yes" if d["low"] > 0 or d["high"] < 0 else "no (interval includes 0)"
 
 
-def ablation_table(path, recipe: str, n_resamples: int = 1000, seed: int = 0) -> Section:
+def ablation_table(path, recipe: str, n_resamples: int = 1000, seed: int = 0,
+                   networks_recipe: str | None = None) -> Section:
     """One row per generator: what it changes is named in the text; the soft score's AUC over
     all real patients with the mask and with the automatic window (95 % patient-bootstrap
     intervals), the external set's HGG recall, and the AUC minus the book's with its paired
@@ -64,7 +68,8 @@ def ablation_table(path, recipe: str, n_resamples: int = 1000, seed: int = 0) ->
     Args:
         path: the ablation bench's JSON.
         recipe: the recipe the book quotes it for (the profile's cross-validation recipe, as
-            every bench's envelope records it).
+            every bench's envelope records it): checked where the result does not record
+            ``networks_recipe`` (made before it did).
         n_resamples: bootstrap resamples of the paired differences.
         seed: the bootstrap's seed.
 
@@ -81,7 +86,15 @@ def ablation_table(path, recipe: str, n_resamples: int = 1000, seed: int = 0) ->
                                               "bench/bench_ablation.py)"
         return Section({"ablation_text": why[0].upper() + why[1:] + ".",
                         "ablation_arms": "—"}, not_measured(path, why))
-    ok, warning = quotable(path, recipe)
+    if networks_recipe is not None and "networks_recipe" in data:
+        ok, warning = quotable(path)  # commit, clean tree, generator version
+        if ok and data["networks_recipe"] != networks_recipe:
+            ok, warning = False, (f"⚠ Warning: {Path(path).name} is not quoted as this book's "
+                                  f"measurement: its networks were trained with another "
+                                  f"recipe ({data['networks_recipe']!r}, not "
+                                  f"{networks_recipe!r}).")
+    else:
+        ok, warning = quotable(path, recipe)
     if not ok:
         return Section({"ablation_text": warning, "ablation_arms": "—"},
                        not_measured(path, warning))

@@ -62,11 +62,32 @@ def cv_recipe_text(profile: Profile) -> str:
         'efficientnet_lite0, 5 epochs of online augmentation, 800 training slices per model'
     """
     r = cv_recipe(profile)
-    trained = trained_profile(profile, r["light"])
+    return _recipe_words(profile, r["backbone"], r["light"], r["max_train"])
+
+
+def main_recipe_text(profile: Profile) -> str:
+    """The main networks' recipe in words (chapters 4-6, the patient protocol of
+    ``glioma-grade predict``): what a result about those networks is checked against, not
+    the cross-validation's (:func:`cv_recipe_text`).
+
+    Args:
+        profile: the run's profile.
+
+    Example:
+        >>> main_recipe_text(get_profile("default"))
+        'efficientnet_lite0, 5 epochs of online augmentation, all training slices per model'
+    """
+    from .recipe import main_family
+
+    backbone, _, light, max_train = main_family(profile)
+    return _recipe_words(profile, backbone, light, max_train)
+
+
+def _recipe_words(profile: Profile, backbone: str, light: bool, max_train: int | None) -> str:
+    trained = trained_profile(profile, light)
     aug = "offline 6× + online" if trained.offline_aug else "online augmentation"
-    slices = ("all training slices" if r["max_train"] is None
-              else f"{r['max_train']} training slices")
-    return f"{r['backbone']}, {trained.epochs} epochs of {aug}, {slices} per model"
+    slices = "all training slices" if max_train is None else f"{max_train} training slices"
+    return f"{backbone}, {trained.epochs} epochs of {aug}, {slices} per model"
 
 
 @dataclass

@@ -68,3 +68,17 @@ def test_an_ablation_of_another_generator_or_recipe_is_refused(tmp_path):
     assert other.values["ablation_text"].startswith("⚠ Warning")
     skipped = ablation_table(_write(tmp_path, {}, skipped="absent: ../shared"), RECIPE)
     assert skipped.values["ablation_text"].startswith("Absent")
+
+
+def test_an_ablation_recording_its_networks_recipe_is_checked_on_it(tmp_path):
+    arms = {BOOK_ARM: _arm(GOOD)}
+    main = "efficientnet_lite0, 5 epochs, all slices"
+    path = _write(tmp_path, arms, networks_recipe=main)
+    quoted = ablation_table(path, "another cv recipe", networks_recipe=main)
+    assert not quoted.values["ablation_text"].startswith("⚠")  # a new CV recipe: still quoted
+    other = ablation_table(path, RECIPE, networks_recipe="googlenet, 30 epochs")
+    assert other.values["ablation_text"].startswith("⚠ Warning")
+    assert "its networks were trained with another recipe" in other.values["ablation_text"]
+    legacy = _write(tmp_path, arms)  # made before networks_recipe: the CV recipe is checked
+    assert ablation_table(legacy, "another cv recipe", networks_recipe=main).values[
+        "ablation_text"].startswith("⚠ Warning")

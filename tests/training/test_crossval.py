@@ -252,3 +252,14 @@ def test_the_headline_reads_no_test_label_before_the_final_scoring(site_data):
     assert np.allclose(*losses, atol=1e-6)
     cuts = [fold_thresholds({0: r}, ("flair",))["threshold"].to_numpy() for r in (true, other)]
     assert np.allclose(*cuts, atol=1e-6)
+
+
+def test_main_recipe_text_names_the_main_networks_not_the_cross_validation():
+    from glioma_lib.config import get_profile
+    from glioma_lib.training.crossval import cv_recipe_text, main_recipe_text
+
+    p = get_profile("default")
+    assert main_recipe_text(p) == (f"{p.backbone}, {p.epochs} epochs of online augmentation, "
+                                   "all training slices per model")
+    assert main_recipe_text(p) != cv_recipe_text(p)  # 800 training slices there
+    assert main_recipe_text(get_profile("default", cv_train_slices=1600)) == main_recipe_text(p)
