@@ -30,9 +30,6 @@ def arm_difference(arm: dict, book: dict, window: str = "mask", n_resamples: int
         window: ``"mask"`` or ``"automatic"``.
         n_resamples: bootstrap resamples.
         seed: the bootstrap's seed.
-        networks_recipe: the recipe of the networks its arms train (the patient protocol's,
-            :func:`~glioma_lib.training.crossval.main_recipe_text`): where the result records
-            it, the check is on it, so a new cross-validation recipe does not refuse it.
 
     Example:
         >>> rows = [{"patient_id": p, "grade": g, "window": "mask", "score_soft": s}
@@ -72,6 +69,9 @@ def ablation_table(path, recipe: str, n_resamples: int = 1000, seed: int = 0,
             ``networks_recipe`` (made before it did).
         n_resamples: bootstrap resamples of the paired differences.
         seed: the bootstrap's seed.
+        networks_recipe: the recipe of the networks its arms train (the patient protocol's,
+            :func:`~glioma_lib.training.crossval.main_recipe_text`): where the result records
+            it, the check is on it, so a new cross-validation recipe does not refuse it.
 
     Example:
         >>> ablation_table("bench/results/ablation.json", "x").values["ablation_text"][:9]
