@@ -12,6 +12,26 @@ from ..config import build_origin
 from .bench import read_result
 
 
+def tree_state(commit: str | None, clean: bool | None = None) -> tuple[str, bool] | None:
+    """A recorded commit as (short commit, whether the tree was modified), or None where no
+    commit was recorded: the one reading of ``+changes`` and of an envelope's ``clean`` flag
+    (captions here, the book's provenance check in :mod:`.provenance`).
+
+    Args:
+        commit: a short commit, ``+changes`` appended for a modified tree
+            (:func:`glioma_lib.config.checkout_commit`'s form), or None.
+        clean: the tree's clean flag where recorded apart (a benchmark envelope's).
+
+    Example:
+        >>> tree_state("ddcafe8+changes"), tree_state("unknown")
+        (('ddcafe8', True), None)
+    """
+    base = (commit or "").replace("+changes", "")
+    if not base or base == "unknown":
+        return None
+    return base, clean is False or str(commit).endswith("+changes")
+
+
 def commit_text(commit: str | None, clean: bool | None = None) -> str:
     """A commit as a caption names it: ``commit ddcafe8 (clean)``, ``commit ddcafe8 with
     uncommitted changes`` or ``no commit recorded``.
@@ -25,12 +45,11 @@ def commit_text(commit: str | None, clean: bool | None = None) -> str:
         >>> commit_text("ddcafe8+changes")
         'commit ddcafe8 with uncommitted changes'
     """
-    base = (commit or "").replace("+changes", "")
-    if not base or base == "unknown":
+    state = tree_state(commit, clean)
+    if state is None:
         return "no commit recorded"
-    if clean is False or str(commit).endswith("+changes"):
-        return f"commit {base} with uncommitted changes"
-    return f"commit {base} (clean)"  # checkout_commit's form: no ``+changes``, a clean tree
+    base, modified = state
+    return f"commit {base} with uncommitted changes" if modified else f"commit {base} (clean)"
 
 
 def origin_text(origin: dict) -> str:

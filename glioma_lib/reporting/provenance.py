@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..data.synth import GENERATOR_VERSION
 from .bench import read_result
+from .origin import tree_state
 
 #: The keys every result written since the envelope was introduced carries.
 ENVELOPE_KEYS = ("machine", "cpu_capability", "torch", "commit", "clean", "profile",
@@ -61,12 +62,11 @@ def provenance_problems(result: dict, recipe: str | None = None,
     problems = []
     if cohort and (problem := generator_problem(result)):
         problems.append(problem)
-    commit = result.get("commit")
-    if not commit or commit == "unknown":
+    state = tree_state(result.get("commit"), result.get("clean"))
+    if state is None:
         problems.append("no commit recorded")
-    elif result.get("clean") is False or str(commit).endswith("+changes"):
-        problems.append(f"measured on a modified tree ({str(commit).replace('+changes', '')} "
-                        "with uncommitted changes)")
+    elif state[1]:
+        problems.append(f"measured on a modified tree ({state[0]} with uncommitted changes)")
     if recipe is not None and result.get("recipe") != recipe:
         found = result.get("recipe")
         problems.append("no recipe recorded" if found is None else

@@ -13,6 +13,7 @@ from glioma_lib.reporting.origin import (
     measured_line,
     origin_text,
     trained_text,
+    tree_state,
 )
 
 
@@ -70,3 +71,15 @@ def test_every_exhibit_caption_ends_with_the_build_and_its_measured_results(tmp_
     assert text.startswith("A table. Made by glioma_lib.reporting.exhibit.markdown_table. "
                            "Measured: a.json on CPU AVX2, commit c0ffee1 (clean). Built on ")
     assert _caption("A figure.", ()).startswith("A figure. Built on CPU ")
+
+
+def test_tree_state_is_the_one_reading_of_a_recorded_commit():
+    from glioma_lib.reporting.provenance import provenance_problems
+
+    assert tree_state("abc1234") == ("abc1234", False)
+    assert tree_state("abc1234+changes") == ("abc1234", True)
+    assert tree_state("abc1234", clean=False) == ("abc1234", True)
+    assert tree_state(None) is None and tree_state("unknown") is None
+    assert provenance_problems({"commit": "abc1234", "clean": False}) == [
+        "measured on a modified tree (abc1234 with uncommitted changes)"]
+    assert provenance_problems({"commit": "unknown"}) == ["no commit recorded"]
