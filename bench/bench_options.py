@@ -34,6 +34,7 @@ from _common import envelope, write_result
 
 from glioma_lib.config import get_profile, stage_dir
 from glioma_lib.reporting.budget import (
+    NATIVE_BUILD,
     REFERENCE_BUILD,
     closest_to_paper,
     main_backbone_option,
@@ -53,9 +54,6 @@ RECIPES = ((5, False), (10, False), (5, True))
 #: Share of the 45-minute budget an option may take (room for the projection's error and for
 #: laptops slower than the 2-core benchmark machine).
 HEADROOM = 0.9
-#: The first cold build on a CPU with native bf16: the machine the native options are
-#: projected at (a build made on another machine of that kind is scaled by the probe ratio).
-NATIVE_BUILD = "book_default.json"
 #: The main-network options of ``--fp32``, closest to the paper first: ImageNet transfer (the
 #: paper's method) before random initialisation, more epochs before fewer.
 FP32_OPTIONS = (("efficientnet_lite0", 10), ("efficientnet_lite0", 8), ("efficientnet_lite0", 5),

@@ -22,6 +22,9 @@ OFFLINE_FACTOR = 6  # the paper's offline expansion: each slice and 5 transforme
 #: The cold build every machine-to-machine scaling is against (``bench/results/``): the
 #: default book on a CPU without native bf16 (AVX2, fp32), where its 45-minute budget holds.
 REFERENCE_BUILD = "book_default_fp32.json"
+#: Its twin on a CPU with native bf16: the first machine the native builds and options are
+#: scaled to.
+NATIVE_BUILD = "book_default.json"
 
 
 def probe_ratio(reference: dict, build: dict) -> float:

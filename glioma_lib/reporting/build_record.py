@@ -163,10 +163,10 @@ def book_time_text(results: str | Path) -> str:
         'Measured cold, cohort included, on 2 co'
     """
     parts, cores = [], "2 cores"
-    from .budget import REFERENCE_BUILD, on_reference
+    from .budget import NATIVE_BUILD, REFERENCE_BUILD, on_reference
 
     for name, kind in ((REFERENCE_BUILD, "without native bf16"),
-                       ("book_default.json", "with native bf16")):
+                       (NATIVE_BUILD, "with native bf16")):
         path = Path(results) / name
         if not path.exists():
             parts.append(f"not yet measured on a CPU {kind}")
